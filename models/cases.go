@@ -1,0 +1,527 @@
+package models
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// canSee reports whether u may open case c: supervisors see every case, caseworkers the
+// cases assigned to them and the unassigned queue.
+func canSee(u *User, c *Case) bool {
+	return u.Role.AtLeast(RoleSupervisor) || c.AssigneeID == nil || *c.AssigneeID == u.ID
+}
+
+// visible limits a query on cases to those u may see.
+func visible(u *User) func(*gorm.DB) *gorm.DB {
+	return func(q *gorm.DB) *gorm.DB {
+		if u.Role.AtLeast(RoleSupervisor) {
+			return q
+		}
+		return q.Where("cases.assignee_id IS NULL OR cases.assignee_id = ?", u.ID)
+	}
+}
+
+// GetCase loads a case with its caller, categories, documents, calls and timeline. A case u
+// may not see is ErrNotFound, so ids reveal nothing.
+func (s *Store) GetCase(ctx context.Context, u *User, id uint) (*Case, error) {
+	return s.getCase(s.read.WithContext(ctx), u, id)
+}
+
+func (s *Store) getCase(db *gorm.DB, u *User, id uint) (*Case, error) {
+	var cs Case
+	err := db.Preload("Assignee").Preload("Caller").Preload("Event").Preload("Categories").
+		Preload("Documents", func(q *gorm.DB) *gorm.DB { return q.Order("id") }).
+		First(&cs, id).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	if !canSee(u, &cs) {
+		return nil, ErrNotFound
+	}
+	if err := db.Preload("Caller").Preload("TakenBy").Where("case_id = ?", id).Order("received_at, id").Find(&cs.Contacts).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Preload("User").Preload("Assignee").Where("case_id = ?", id).Order("at, id").Find(&cs.Entries).Error; err != nil {
+		return nil, err
+	}
+	return &cs, nil
+}
+
+// CaseFilter selects cases for a list.
+type CaseFilter struct {
+	Status   string `query:"status"`
+	Category string `query:"category"`
+	Region   string `query:"region"`
+	Urgency  string `query:"urgency"`
+	// Assignee is an e-mail, "me" or "none".
+	Assignee string `query:"assignee"`
+	// From and To are inclusive days (YYYY-MM-DD) of receipt, in the organisation's time zone.
+	From string `query:"from"`
+	To   string `query:"to"`
+	// Q searches references and summaries.
+	Q       string `query:"q"`
+	Open    bool   `query:"open"`
+	Page    int    `query:"page"`
+	PerPage int    `query:"per_page"`
+}
+
+// CasePage is one page of a case list.
+type CasePage struct {
+	Items   []Case
+	Total   int64
+	Page    int
+	PerPage int
+}
+
+// Pages is the number of pages.
+func (p *CasePage) Pages() int {
+	if p.PerPage == 0 {
+		return 0
+	}
+	return int((p.Total + int64(p.PerPage) - 1) / int64(p.PerPage))
+}
+
+// MaxPerPage bounds a list page.
+const MaxPerPage = 200
+
+// urgencyOrder sorts critical first.
+const urgencyOrder = "CASE cases.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END"
+
+// ListCases lists the cases u may see that match f, most urgent first, then newest.
+func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage, error) {
+	fe := fieldErrors{}
+	q := s.read.WithContext(ctx).Model(&Case{}).Scopes(visible(u))
+	if f.Status != "" {
+		if !Status(f.Status).Valid() {
+			fe.add("status", "unknown status")
+		}
+		q = q.Where("cases.status = ?", f.Status)
+	}
+	if f.Open {
+		q = q.Where("cases.status NOT IN ?", []Status{StatusResolved, StatusClosed})
+	}
+	if f.Category != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM case_categories cc WHERE cc.case_id = cases.id AND cc.code = ?)", f.Category)
+	}
+	if f.Region != "" {
+		q = q.Where("cases.region = ?", f.Region)
+	}
+	if f.Urgency != "" {
+		if !Urgency(f.Urgency).Valid() {
+			fe.add("urgency", "choose critical, high or normal")
+		}
+		q = q.Where("cases.urgency = ?", f.Urgency)
+	}
+	switch a := strings.TrimSpace(f.Assignee); a {
+	case "":
+	case "me":
+		q = q.Where("cases.assignee_id = ?", u.ID)
+	case "none":
+		q = q.Where("cases.assignee_id IS NULL")
+	default:
+		q = q.Where("cases.assignee_id IN (SELECT id FROM users WHERE email = ?)", normEmail(a))
+	}
+	from, to, err := s.DayRange(f.From, f.To)
+	if err != nil {
+		for k, v := range err.(*ValidationError).Fields {
+			fe.add(k, v)
+		}
+	}
+	if !from.IsZero() {
+		q = q.Where("cases.received_at >= ?", from)
+	}
+	if !to.IsZero() {
+		q = q.Where("cases.received_at < ?", to)
+	}
+	if t := strings.TrimSpace(f.Q); t != "" {
+		if len(t) > 200 {
+			fe.add("q", "use at most 200 characters")
+		}
+		like := "%" + escapeLike(strings.ToLower(t)) + "%"
+		q = q.Where("LOWER(cases.reference) LIKE ? ESCAPE '\\' OR LOWER(cases.summary) LIKE ? ESCAPE '\\'", like, like)
+	}
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	if f.PerPage == 0 {
+		f.PerPage = 25
+	}
+	if f.Page < 1 {
+		fe.add("page", "must be 1 or more")
+	}
+	if f.PerPage < 1 || f.PerPage > MaxPerPage {
+		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	p := &CasePage{Page: f.Page, PerPage: f.PerPage}
+	if err := q.Count(&p.Total).Error; err != nil {
+		return nil, err
+	}
+	err = q.Preload("Assignee").Preload("Categories").
+		Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC").
+		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
+	return p, err
+}
+
+// escapeLike makes user text literal inside a LIKE pattern.
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// DayRange turns inclusive days YYYY-MM-DD in the organisation's time zone into the instants
+// [from, to). Either may be empty (zero time).
+func (s *Store) DayRange(from, to string) (time.Time, time.Time, error) {
+	fe := fieldErrors{}
+	var a, b time.Time
+	if from != "" {
+		t, err := time.ParseInLocation("2006-01-02", from, s.Loc)
+		if err != nil {
+			fe.add("from", "use a day like 2024-03-23")
+		}
+		a = t.UTC()
+	}
+	if to != "" {
+		t, err := time.ParseInLocation("2006-01-02", to, s.Loc)
+		if err != nil {
+			fe.add("to", "use a day like 2024-03-23")
+		}
+		b = t.AddDate(0, 0, 1).UTC()
+	}
+	if !a.IsZero() && !b.IsZero() && !a.Before(b) {
+		fe.add("to", "must not be before from")
+	}
+	if err := fe.err(); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	return a, b, nil
+}
+
+// canEdit reports whether u may change case c's fields or add to it.
+func canEdit(u *User, c *Case) bool {
+	return canSee(u, c)
+}
+
+// CaseUpdate changes some fields of a case. Version must be the version the user loaded.
+type CaseUpdate struct {
+	Version int
+	CaseFields
+	// Present names the fields given; the others keep their values.
+	Present map[string]bool
+}
+
+// UpdateCase changes a case's fields if nobody changed it since version in.Version, and
+// records which fields changed (not their values) in the timeline.
+func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate) (*Case, error) {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cs, err := s.getCase(tx, u, id)
+		if err != nil {
+			return err
+		}
+		if in.Version < 1 {
+			return &ValidationError{Fields: map[string]string{"version": "send the version of the case you loaded"}}
+		}
+		if in.Version != cs.Version {
+			return ErrConflict
+		}
+		if !canEdit(u, cs) {
+			return ErrForbidden
+		}
+		if cs.Status == StatusClosed {
+			return &ValidationError{Fields: map[string]string{"status": "the case is closed: reopen it to change it"}}
+		}
+		present := func(name string) bool { return in.Present[name] }
+		if in.Present["category"] && !in.Present["categories"] {
+			// The primary category is always among the categories: keep the others.
+			in.Present["categories"] = true
+			in.Categories = cs.CategoryCodes()[1:]
+		}
+		tax, err := loadTaxonomy(tx)
+		if err != nil {
+			return err
+		}
+		fe := fieldErrors{}
+		var changed []string
+		if err := s.applyFields(tx, fe, tax, cs, in.CaseFields, present, &changed); err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		sort.Strings(changed)
+		return s.saveCase(tx, u, cs, CaseEntry{Kind: EntryEdit, Fields: strings.Join(changed, ",")})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetCase(ctx, u, id)
+}
+
+// saveCase writes a changed case under its optimistic version, replaces its categories and
+// documents, and appends entry to its timeline, inside tx.
+func (s *Store) saveCase(tx *gorm.DB, u *User, cs *Case, entry CaseEntry) error {
+	now := s.now()
+	res := tx.Model(&Case{}).Where("id = ? AND version = ?", cs.ID, cs.Version).Updates(map[string]any{
+		"version": cs.Version + 1, "status": cs.Status, "category": cs.Category, "summary": cs.Summary,
+		"region": cs.Region, "city": cs.City, "place_type": cs.PlaceType, "perpetrator": cs.Perpetrator,
+		"people_affected": cs.PeopleAffected, "incident_at": cs.IncidentAt, "urgency": cs.Urgency,
+		"assignee_id": cs.AssigneeID, "outcome": cs.Outcome, "event_id": cs.EventID,
+		"assigned_at": cs.AssignedAt, "resolved_at": cs.ResolvedAt, "closed_at": cs.ClosedAt, "updated_at": now,
+	})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return ErrConflict
+	}
+	cs.Version++
+	if err := tx.Where("case_id = ?", cs.ID).Delete(&CaseCategory{}).Error; err != nil {
+		return err
+	}
+	for i := range cs.Categories {
+		cs.Categories[i].CaseID = cs.ID
+	}
+	if len(cs.Categories) > 0 {
+		if err := tx.Create(&cs.Categories).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Where("case_id = ?", cs.ID).Delete(&CaseDocument{}).Error; err != nil {
+		return err
+	}
+	for i := range cs.Documents {
+		cs.Documents[i].ID, cs.Documents[i].CaseID = 0, cs.ID
+	}
+	if len(cs.Documents) > 0 {
+		if err := tx.Create(&cs.Documents).Error; err != nil {
+			return err
+		}
+	}
+	entry.CaseID, entry.UserID, entry.At = cs.ID, u.ID, now
+	return tx.Create(&entry).Error
+}
+
+// TransitionInput asks to move a case to another status.
+type TransitionInput struct {
+	// Version, when not 0, must be the version the user loaded.
+	Version       int    `json:"version"`
+	To            string `json:"to"`
+	Note          string `json:"note"`
+	Outcome       string `json:"outcome"`
+	AssigneeEmail string `json:"assignee_email"`
+	AssigneeID    uint   `json:"-"`
+}
+
+// Transition moves a case along the workflow, if the Workflow table allows the move for u and
+// its guards are met, and records who, when, from, to and why. A refused move changes nothing.
+func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionInput) (*Case, error) {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cs, err := s.getCase(tx, u, id)
+		if err != nil {
+			return err
+		}
+		if in.Version != 0 && in.Version != cs.Version {
+			return ErrConflict
+		}
+		in.Note = strings.TrimSpace(in.Note)
+		fe := fieldErrors{}
+		textField(fe, "note", in.Note, maxSummary)
+		assignee, err := s.findAssignee(tx, fe, in)
+		if err != nil {
+			return err
+		}
+		tax, err := loadTaxonomy(tx)
+		if err != nil {
+			return err
+		}
+		if in.Outcome != "" {
+			termField(fe, tax, KindOutcome, "outcome", in.Outcome, "")
+		}
+		r, err := checkMove(u, cs, in, assignee)
+		if err != nil {
+			if ve, ok := err.(*ValidationError); ok {
+				for k, v := range ve.Fields {
+					fe.add(k, v)
+				}
+			} else {
+				return err
+			}
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		now := s.now()
+		entry := CaseEntry{Kind: EntryStatus, FromStatus: cs.Status, ToStatus: r.To, Note: Personal(in.Note)}
+		if assignee != nil && (cs.AssigneeID == nil || *cs.AssigneeID != assignee.ID) {
+			cs.AssigneeID, cs.Assignee = &assignee.ID, assignee
+			entry.AssigneeID = &assignee.ID
+		}
+		if r.To == StatusAssigned && cs.AssignedAt == nil {
+			cs.AssignedAt = &now
+		}
+		switch r.To {
+		case StatusResolved:
+			cs.Outcome, cs.ResolvedAt = in.Outcome, &now
+			entry.Outcome = in.Outcome
+		case StatusClosed:
+			cs.ClosedAt = &now
+		case StatusInProgress:
+			if cs.Status == StatusResolved || cs.Status == StatusClosed { // reopened
+				cs.Outcome, cs.ResolvedAt, cs.ClosedAt = "", nil, nil
+			}
+		}
+		cs.Status = r.To
+		return s.saveCase(tx, u, cs, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetCase(ctx, u, id)
+}
+
+// findAssignee resolves the assignee a move or assignment names, if any.
+func (s *Store) findAssignee(tx *gorm.DB, fe fieldErrors, in TransitionInput) (*User, error) {
+	var a User
+	var err error
+	switch {
+	case in.AssigneeID != 0:
+		err = tx.First(&a, in.AssigneeID).Error
+	case strings.TrimSpace(in.AssigneeEmail) != "":
+		err = tx.Where("email = ?", normEmail(in.AssigneeEmail)).First(&a).Error
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		if translate(err) == ErrNotFound {
+			fe.add("assignee", "no such user")
+			return nil, nil
+		}
+		return nil, err
+	}
+	if !a.Active {
+		fe.add("assignee", "this account is deactivated")
+		return nil, nil
+	}
+	return &a, nil
+}
+
+// Assign gives a case to a caseworker (supervisors). A new case moves to assigned; a case
+// further along keeps its status and records the change of hands.
+func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput) (*Case, error) {
+	if !u.Role.AtLeast(RoleSupervisor) {
+		return nil, ErrForbidden
+	}
+	cs, err := s.GetCase(ctx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	if cs.Status == StatusNew {
+		in.To = string(StatusAssigned)
+		return s.Transition(ctx, u, id, in)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cs, err := s.getCase(tx, u, id)
+		if err != nil {
+			return err
+		}
+		if in.Version != 0 && in.Version != cs.Version {
+			return ErrConflict
+		}
+		fe := fieldErrors{}
+		note := textField(fe, "note", in.Note, maxSummary)
+		a, err := s.findAssignee(tx, fe, in)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			fe.add("assignee", "choose who will work on the case")
+		}
+		if !cs.Status.Open() {
+			fe.add("status", "reopen the case before assigning it")
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		if cs.AssigneeID != nil && *cs.AssigneeID == a.ID {
+			return nil
+		}
+		cs.AssigneeID = &a.ID
+		return s.saveCase(tx, u, cs, CaseEntry{Kind: EntryAssign, AssigneeID: &a.ID, Note: Personal(note)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetCase(ctx, u, id)
+}
+
+// AddNote adds a note to a case's timeline. Notes change no field, so they need no version.
+func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cs, err := s.getCase(tx, u, id)
+		if err != nil {
+			return err
+		}
+		if !canEdit(u, cs) {
+			return ErrForbidden
+		}
+		fe := fieldErrors{}
+		note = textField(fe, "note", note, maxSummary)
+		if note == "" {
+			fe.add("note", "write the note")
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		return tx.Create(&CaseEntry{CaseID: id, Kind: EntryNote, Note: Personal(note), UserID: u.ID, At: s.now()}).Error
+	})
+}
+
+// CallerMatch is a caller on record with the given phone and their earlier cases.
+type CallerMatch struct {
+	Caller Caller
+	Cases  []Case
+	// Calls counts every call from this caller, with or without a case.
+	Calls int64
+}
+
+// FindCallers finds the callers on record with this phone number, and their cases, for a
+// caseworker taking a call from someone who called before.
+func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]CallerMatch, error) {
+	idx := phoneIndex(phone)
+	if idx == "" {
+		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "enter a phone number with its country code"}}
+	}
+	db := s.read.WithContext(ctx)
+	var callers []Caller
+	if err := db.Where("phone_index = ?", idx).Order("id DESC").Limit(20).Find(&callers).Error; err != nil {
+		return nil, err
+	}
+	out := make([]CallerMatch, 0, len(callers))
+	for _, c := range callers {
+		m := CallerMatch{Caller: c}
+		err := db.Preload("Assignee").
+			Where("cases.caller_id = ? OR cases.id IN (SELECT case_id FROM contacts WHERE caller_id = ?)", c.ID, c.ID).
+			Order("received_at DESC").Limit(20).Find(&m.Cases).Error
+		if err != nil {
+			return nil, err
+		}
+		if err := db.Model(&Contact{}).Where("caller_id = ?", c.ID).Count(&m.Calls).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// CanSee reports whether u may open case c (for showing links).
+func CanSee(u *User, c *Case) bool { return canSee(u, c) }

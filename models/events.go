@@ -1,0 +1,64 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// ListEvents lists the named events, newest first; active only when activeOnly.
+func (s *Store) ListEvents(ctx context.Context, activeOnly bool) ([]Event, error) {
+	var evs []Event
+	q := s.read.WithContext(ctx).Order("starts_on DESC, id DESC")
+	if activeOnly {
+		q = q.Where("active = ?", true)
+	}
+	err := q.Find(&evs).Error
+	return evs, err
+}
+
+// EventInput names a happening that many calls are about.
+type EventInput struct {
+	Name     string `json:"name"`
+	StartsOn string `json:"starts_on"` // YYYY-MM-DD
+	Region   string `json:"region"`
+}
+
+// CreateEvent adds an event (supervisors). Its name is public-facing text such as
+// "Raid at Viktoria market, 14 Nov 2011": it must not name a caller.
+func (s *Store) CreateEvent(ctx context.Context, u *User, in EventInput) (*Event, error) {
+	if !u.Role.AtLeast(RoleSupervisor) {
+		return nil, ErrForbidden
+	}
+	tax, err := s.Taxonomy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fe := fieldErrors{}
+	name := textField(fe, "name", in.Name, maxName)
+	if name == "" {
+		fe.add("name", "name the event")
+	}
+	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.StartsOn), s.Loc)
+	if err != nil {
+		fe.add("starts_on", "use a day like 2024-03-23")
+	}
+	region := termField(fe, tax, KindRegion, "region", strings.ToUpper(in.Region), "")
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	ev := &Event{Name: name, StartsOn: day.UTC(), Region: region, Active: true}
+	return ev, s.db.WithContext(ctx).Create(ev).Error
+}
+
+// SetEventActive offers or withdraws an event in the intake form (supervisors).
+func (s *Store) SetEventActive(ctx context.Context, u *User, id uint, active bool) error {
+	if !u.Role.AtLeast(RoleSupervisor) {
+		return ErrForbidden
+	}
+	res := s.db.WithContext(ctx).Model(&Event{}).Where("id = ?", id).Update("active", active)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return res.Error
+}

@@ -1,0 +1,485 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Limits on free text, in characters.
+const (
+	maxName    = 200
+	maxSummary = 10000
+	maxShort   = 500
+	maxCity    = 100
+)
+
+// CallerInput is the caller part of a call.
+type CallerInput struct {
+	// ID picks a caller already on record (the caseworker recognised them by phone); the
+	// other fields, when given, update that record.
+	ID          uint   `json:"id"`
+	Name        string `json:"name"`
+	Phone       string `json:"phone"`
+	Citizenship string `json:"citizenship"`
+	Language    string `json:"language"`
+	SafeToCall  *bool  `json:"safe_to_call"`
+	SafeContact string `json:"safe_contact"`
+}
+
+// DocumentInput says what happened to one document.
+type DocumentInput struct {
+	Document string `json:"document"`
+	Status   string `json:"status"`
+}
+
+// CaseFields are the fields of a case as a form or the API gives them.
+type CaseFields struct {
+	Category       string          `json:"category"`
+	Categories     []string        `json:"categories"`
+	Summary        string          `json:"summary"`
+	Region         string          `json:"region"`
+	City           string          `json:"city"`
+	PlaceType      string          `json:"place_type"`
+	Perpetrator    string          `json:"perpetrator"`
+	PeopleAffected *int            `json:"people_affected"`
+	Urgency        string          `json:"urgency"`
+	IncidentAt     string          `json:"incident_at"`
+	EventID        *uint           `json:"event_id"`
+	Documents      []DocumentInput `json:"documents"`
+}
+
+// IntakeInput is a call that opens a new case.
+type IntakeInput struct {
+	ReceivedAt string      `json:"received_at"`
+	Channel    string      `json:"channel"`
+	Caller     CallerInput `json:"caller"`
+	CaseFields
+}
+
+// ContactInput is a call logged on its own or attached to an existing case.
+type ContactInput struct {
+	ReceivedAt string      `json:"received_at"`
+	Channel    string      `json:"channel"`
+	Caller     CallerInput `json:"caller"`
+	Category   string      `json:"category"`
+	Summary    string      `json:"summary"`
+	CaseID     *uint       `json:"case_id"`
+}
+
+// parseTime reads an RFC 3339 time, or a local "2006-01-02T15:04" as an HTML form sends it
+// (read in the organisation's time zone).
+func parseTime(s string, loc *time.Location) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), true
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// pastTime checks a time a user gave: readable, not in the future (five minutes of clock
+// skew allowed), not before 2000. Empty gives def.
+func (s *Store) pastTime(fe fieldErrors, field, v string, def *time.Time) *time.Time {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	t, ok := parseTime(v, s.Loc)
+	switch {
+	case !ok:
+		fe.add(field, "use a date and time like 2024-03-23T14:05 or 2024-03-23T14:05:00+03:00")
+	case t.After(s.now().Add(5 * time.Minute)):
+		fe.add(field, "cannot be in the future")
+	case t.Year() < 2000:
+		fe.add(field, "is too long ago")
+	default:
+		return &t
+	}
+	return nil
+}
+
+func textField(fe fieldErrors, field, v string, max int) string {
+	v = strings.TrimSpace(v)
+	if !utf8.ValidString(v) {
+		fe.add(field, "contains characters that are not text")
+	} else if utf8.RuneCountInString(v) > max {
+		fe.add(field, fmt.Sprintf("use at most %d characters", max))
+	}
+	return v
+}
+
+// termField checks an optional taxonomy code (old is the value the record has now).
+func termField(fe fieldErrors, tax *Taxonomy, k TermKind, field, v, old string) string {
+	v = strings.TrimSpace(v)
+	if v != "" && !tax.has(k, v, old) {
+		fe.add(field, "unknown "+strings.ReplaceAll(string(k), "_", " ")+" code")
+	}
+	return v
+}
+
+// checkCaller validates a caller and returns it as a record (ID set when an existing caller
+// was chosen).
+func checkCaller(tx *gorm.DB, fe fieldErrors, tax *Taxonomy, in CallerInput) (*Caller, error) {
+	c := &Caller{}
+	if in.ID != 0 {
+		if err := tx.First(c, in.ID).Error; err != nil {
+			if translate(err) == ErrNotFound {
+				fe.add("caller.id", "no such caller")
+				return nil, nil
+			}
+			return nil, err
+		}
+	}
+	if name := textField(fe, "caller.name", in.Name, maxName); name != "" {
+		c.Name = Personal(name)
+	}
+	if p := strings.TrimSpace(in.Phone); p != "" {
+		if NormalizePhone(p) == "" {
+			fe.add("caller.phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
+		} else {
+			c.Phone, c.PhoneIndex = Personal(textField(fe, "caller.phone", p, 40)), phoneIndex(p)
+		}
+	}
+	if v := termField(fe, tax, KindCitizenship, "caller.citizenship", strings.ToUpper(in.Citizenship), c.Citizenship); v != "" {
+		c.Citizenship = v
+	}
+	if v := termField(fe, tax, KindLanguage, "caller.language", strings.ToLower(in.Language), c.Language); v != "" {
+		c.Language = v
+	}
+	if in.SafeToCall != nil {
+		c.SafeToCall = *in.SafeToCall
+	}
+	if v := textField(fe, "caller.safe_contact", in.SafeContact, maxShort); v != "" {
+		c.SafeContact = Personal(v)
+	}
+	return c, nil
+}
+
+// empty reports whether nothing is known of the caller.
+func (c *Caller) empty() bool {
+	return c.ID == 0 && c.Name == "" && c.Phone == "" && c.Citizenship == "" && c.Language == "" && c.SafeContact == ""
+}
+
+// applyFields validates f onto cs. With partial set, only the fields present are changed:
+// the API's PATCH sends what it changes. changed collects the names of changed fields.
+func (s *Store) applyFields(tx *gorm.DB, fe fieldErrors, tax *Taxonomy, cs *Case, f CaseFields, present func(string) bool, changed *[]string) error {
+	set := func(name string, apply func() bool) {
+		if present(name) && apply() {
+			*changed = append(*changed, name)
+		}
+	}
+	set("category", func() bool {
+		v := strings.TrimSpace(f.Category)
+		if v == "" {
+			fe.add("category", "choose what happened")
+			return false
+		}
+		v = termField(fe, tax, KindCategory, "category", v, cs.Category)
+		old := cs.Category
+		cs.Category = v
+		return v != old
+	})
+	set("categories", func() bool {
+		before := strings.Join(cs.CategoryCodes(), ",")
+		seen := map[string]bool{}
+		var cats []CaseCategory
+		for i, code := range append([]string{cs.Category}, f.Categories...) {
+			code = strings.TrimSpace(code)
+			if code == "" || seen[code] {
+				continue
+			}
+			old := ""
+			for _, x := range cs.Categories {
+				if x.Code == code {
+					old = code
+				}
+			}
+			if i > 0 && !tax.has(KindCategory, code, old) {
+				fe.add("categories", "unknown category code")
+				return false
+			}
+			seen[code] = true
+			cats = append(cats, CaseCategory{Code: code})
+		}
+		cs.Categories = cats
+		return strings.Join(cs.CategoryCodes(), ",") != before
+	})
+	str := func(name string, dst *string, v string, check func(string) string) {
+		set(name, func() bool {
+			nv := check(v)
+			old := *dst
+			*dst = nv
+			return nv != old
+		})
+	}
+	set("summary", func() bool {
+		v := Personal(textField(fe, "summary", f.Summary, maxSummary))
+		old := cs.Summary
+		cs.Summary = v
+		return v != old
+	})
+	str("region", &cs.Region, strings.ToUpper(f.Region), func(v string) string { return termField(fe, tax, KindRegion, "region", v, cs.Region) })
+	str("city", &cs.City, f.City, func(v string) string { return textField(fe, "city", v, maxCity) })
+	str("place_type", &cs.PlaceType, f.PlaceType, func(v string) string { return termField(fe, tax, KindPlaceType, "place_type", v, cs.PlaceType) })
+	str("perpetrator", &cs.Perpetrator, f.Perpetrator, func(v string) string {
+		return termField(fe, tax, KindPerpetrator, "perpetrator", v, cs.Perpetrator)
+	})
+	set("people_affected", func() bool {
+		n := 1
+		if f.PeopleAffected != nil {
+			n = *f.PeopleAffected
+		}
+		if n < 1 || n > 100000 {
+			fe.add("people_affected", "enter a number from 1 to 100000")
+			return false
+		}
+		old := cs.PeopleAffected
+		cs.PeopleAffected = n
+		return n != old
+	})
+	set("urgency", func() bool {
+		u := Urgency(strings.TrimSpace(f.Urgency))
+		if u == "" {
+			u = UrgencyNormal
+		}
+		if !u.Valid() {
+			fe.add("urgency", "choose critical, high or normal")
+			return false
+		}
+		old := cs.Urgency
+		cs.Urgency = u
+		return u != old
+	})
+	set("incident_at", func() bool {
+		t := s.pastTime(fe, "incident_at", f.IncidentAt, nil)
+		if strings.TrimSpace(f.IncidentAt) != "" && t == nil {
+			return false
+		}
+		old := cs.IncidentAt
+		cs.IncidentAt = t
+		return !sameTime(old, t)
+	})
+	var evErr error
+	set("event_id", func() bool {
+		old := cs.EventID
+		if f.EventID == nil || *f.EventID == 0 {
+			cs.EventID = nil
+			return old != nil
+		}
+		var n int64
+		if evErr = tx.Model(&Event{}).Where("id = ?", *f.EventID).Count(&n).Error; evErr != nil {
+			return false
+		}
+		if n == 0 {
+			fe.add("event_id", "no such event")
+			return false
+		}
+		id := *f.EventID
+		cs.EventID = &id
+		return old == nil || *old != id
+	})
+	set("documents", func() bool {
+		before := docsKey(cs.Documents)
+		seen := map[string]bool{}
+		var docs []CaseDocument
+		for _, d := range f.Documents {
+			d.Document, d.Status = strings.TrimSpace(d.Document), strings.TrimSpace(d.Status)
+			if d.Document == "" && d.Status == "" {
+				continue
+			}
+			if !contains(DocumentKinds, d.Document) {
+				fe.add("documents", "unknown document: use one of "+strings.Join(DocumentKinds, ", "))
+				return false
+			}
+			if !contains(DocumentStatuses, d.Status) {
+				fe.add("documents", "say what happened to the document: "+strings.Join(DocumentStatuses, ", "))
+				return false
+			}
+			if seen[d.Document] {
+				fe.add("documents", "each document once")
+				return false
+			}
+			seen[d.Document] = true
+			docs = append(docs, CaseDocument{Document: d.Document, Status: d.Status})
+		}
+		cs.Documents = docs
+		return docsKey(docs) != before
+	})
+	return evErr
+}
+
+func docsKey(ds []CaseDocument) string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.Document + ":" + d.Status + ";")
+	}
+	return b.String()
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func all(string) bool { return true }
+
+// CreateCase records a call that opens a new case: the caller, the case in status new with a
+// fresh reference, the call as its first contact and the opening in its timeline, in one
+// transaction.
+func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*Case, error) {
+	var cs *Case
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		tax, err := loadTaxonomy(tx)
+		if err != nil {
+			return err
+		}
+		fe := fieldErrors{}
+		now := s.now()
+		received := s.pastTime(fe, "received_at", in.ReceivedAt, &now)
+		channel := strings.TrimSpace(in.Channel)
+		if channel == "" {
+			fe.add("channel", "choose how the call came in")
+		} else {
+			termField(fe, tax, KindChannel, "channel", channel, "")
+		}
+		caller, err := checkCaller(tx, fe, tax, in.Caller)
+		if err != nil {
+			return err
+		}
+		cs = &Case{Status: StatusNew, Version: 1, OpenedByID: actor.ID}
+		var changed []string
+		if err := s.applyFields(tx, fe, tax, cs, in.CaseFields, all, &changed); err != nil {
+			return err
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		cs.ReceivedAt = *received
+		if caller != nil && !caller.empty() {
+			if err := tx.Save(caller).Error; err != nil {
+				return err
+			}
+			cs.CallerID = &caller.ID
+			cs.Caller = caller
+		}
+		if cs.Reference, err = s.nextReference(tx, *received); err != nil {
+			return err
+		}
+		if err := tx.Create(cs).Error; err != nil {
+			return err
+		}
+		contact := Contact{CaseID: &cs.ID, CallerID: cs.CallerID, Channel: channel, ReceivedAt: *received,
+			TakenByID: actor.ID, Category: cs.Category, Summary: cs.Summary}
+		if err := tx.Create(&contact).Error; err != nil {
+			return err
+		}
+		return tx.Create(&CaseEntry{CaseID: cs.ID, Kind: EntryOpened, ToStatus: StatusNew, UserID: actor.ID, At: now}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetCase(ctx, actor, cs.ID)
+}
+
+// nextReference hands out the next reference of the year the call was received in, e.g.
+// HL-2024-000123. It runs inside the write transaction, so numbers are never shared.
+func (s *Store) nextReference(tx *gorm.DB, received time.Time) (string, error) {
+	year := received.In(s.Loc).Year()
+	err := tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "year"}},
+		DoUpdates: clause.Assignments(map[string]any{"last": gorm.Expr("reference_counters.last + 1")}),
+	}).Create(&ReferenceCounter{Year: year, Last: 1}).Error
+	if err != nil {
+		return "", err
+	}
+	var rc ReferenceCounter
+	if err := tx.First(&rc, "year = ?", year).Error; err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("HL-%d-%06d", year, rc.Last), nil
+}
+
+// LogContact records a call on its own (information only) or as a follow-up on a case.
+func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*Contact, error) {
+	var ct *Contact
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		tax, err := loadTaxonomy(tx)
+		if err != nil {
+			return err
+		}
+		fe := fieldErrors{}
+		now := s.now()
+		received := s.pastTime(fe, "received_at", in.ReceivedAt, &now)
+		channel := strings.TrimSpace(in.Channel)
+		if channel == "" {
+			fe.add("channel", "choose how the call came in")
+		} else {
+			termField(fe, tax, KindChannel, "channel", channel, "")
+		}
+		caller, err := checkCaller(tx, fe, tax, in.Caller)
+		if err != nil {
+			return err
+		}
+		summary := textField(fe, "summary", in.Summary, maxSummary)
+		category := termField(fe, tax, KindCategory, "category", in.Category, "")
+		var cs Case
+		if in.CaseID != nil {
+			if err := tx.First(&cs, *in.CaseID).Error; err != nil {
+				if translate(err) != ErrNotFound {
+					return err
+				}
+				fe.add("case_id", "no such case")
+			} else if category == "" {
+				category = cs.Category
+			}
+		} else if category == "" {
+			fe.add("category", "choose what the call was about")
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		ct = &Contact{CaseID: in.CaseID, Channel: channel, ReceivedAt: *received, TakenByID: actor.ID,
+			Category: category, Summary: Personal(summary)}
+		if caller != nil && !caller.empty() {
+			if err := tx.Save(caller).Error; err != nil {
+				return err
+			}
+			ct.CallerID, ct.Caller = &caller.ID, caller
+			if cs.ID != 0 && cs.CallerID == nil {
+				if err := tx.Model(&cs).Update("caller_id", caller.ID).Error; err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Create(ct).Error; err != nil {
+			return err
+		}
+		if cs.ID != 0 {
+			// A call adds to the timeline but changes no field, so it leaves the version alone:
+			// a colleague editing the case at that moment must not lose their edit.
+			return tx.Model(&Case{}).Where("id = ?", cs.ID).Update("updated_at", now).Error
+		}
+		return nil
+	})
+	return ct, err
+}

@@ -1,0 +1,197 @@
+package models
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Session is a login on the web pages. It lives in the database so that several instances of
+// himoya can share it; the row's ID is the hash of the cookie's secret, never the secret.
+type Session struct {
+	ID         string `gorm:"primaryKey"`
+	UserID     uint
+	User       *User
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// CreateSession starts a session for u and returns the secret for its cookie. Each login
+// gets a new secret (no session fixation).
+func (s *Store) CreateSession(ctx context.Context, u *User, ip, userAgent string) (string, error) {
+	tok := newToken()
+	now := s.now()
+	if len(userAgent) > 200 {
+		userAgent = userAgent[:200]
+	}
+	sess := Session{ID: hashToken(tok), UserID: u.ID, CreatedAt: now, LastSeenAt: now, IP: ip, UserAgent: userAgent}
+	if err := s.db.WithContext(ctx).Create(&sess).Error; err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// touchEvery spares a write per request: a session's last-seen time moves at most this often.
+const touchEvery = time.Minute
+
+// SessionUser returns the user of the session whose cookie secret is tok. An expired session
+// (idle or too old), or one of a deactivated user, is ended and gives ErrUnauthenticated.
+func (s *Store) SessionUser(ctx context.Context, tok string) (*User, error) {
+	if tok == "" {
+		return nil, ErrUnauthenticated
+	}
+	var sess Session
+	err := s.read.WithContext(ctx).Preload("User").Where("id = ?", hashToken(tok)).First(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrUnauthenticated
+	} else if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if now.Sub(sess.LastSeenAt) > s.IdleTimeout || now.Sub(sess.CreatedAt) > s.MaxSessionAge || sess.User == nil || !sess.User.Active {
+		if err := s.db.WithContext(ctx).Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
+			return nil, err
+		}
+		return nil, ErrUnauthenticated
+	}
+	if now.Sub(sess.LastSeenAt) > touchEvery {
+		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
+			return nil, err
+		}
+	}
+	return sess.User, nil
+}
+
+// EndSession ends the session whose cookie secret is tok (logout).
+func (s *Store) EndSession(ctx context.Context, tok string) error {
+	return s.db.WithContext(ctx).Delete(&Session{}, "id = ?", hashToken(tok)).Error
+}
+
+// PurgeSessions deletes expired sessions and old login failures.
+func (s *Store) PurgeSessions(ctx context.Context) error {
+	now := s.now()
+	db := s.db.WithContext(ctx)
+	if err := db.Where("last_seen_at < ? OR created_at < ?", now.Add(-s.IdleTimeout), now.Add(-s.MaxSessionAge)).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	return db.Where("at < ?", now.Add(-loginWindow)).Delete(&LoginFailure{}).Error
+}
+
+// APIToken lets a program (telephony, a messenger bot) act as a user on the JSON API.
+// Only the SHA-256 of the token is stored.
+type APIToken struct {
+	ID         uint
+	UserID     uint
+	User       *User
+	Hash       string
+	Name       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// tokenPrefix marks himoya's API tokens so that a leaked one is easy to recognise.
+const tokenPrefix = "hmy_"
+
+// CreateToken makes a new API token for the account with this e-mail and returns it. It is
+// shown once: only its hash is kept.
+func (s *Store) CreateToken(ctx context.Context, email, name string) (string, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return "", err
+	}
+	if !u.Active {
+		return "", &ValidationError{Fields: map[string]string{"email": "this account is deactivated"}}
+	}
+	tok := tokenPrefix + newToken()
+	t := APIToken{UserID: u.ID, Hash: hashToken(tok), Name: name}
+	if err := s.db.WithContext(ctx).Create(&t).Error; err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// TokenUser returns the user an API token acts for.
+func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
+	if tok == "" {
+		return nil, ErrUnauthenticated
+	}
+	var t APIToken
+	err := s.read.WithContext(ctx).Preload("User").Where("hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrUnauthenticated
+	} else if err != nil {
+		return nil, err
+	}
+	if t.User == nil || !t.User.Active {
+		return nil, ErrUnauthenticated
+	}
+	now := s.now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
+		if err := s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
+			return nil, err
+		}
+	}
+	return t.User, nil
+}
+
+// Setting is a value the instance keeps for itself (e.g. the key of its CSRF tokens).
+type Setting struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}
+
+// secret returns the named random secret, creating it on first use. It lives in the database
+// so that every instance sharing the database agrees on it.
+func (s *Store) secret(ctx context.Context, name string) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	db := s.db.WithContext(ctx)
+	fresh := Setting{Key: "secret:" + name, Value: base64.StdEncoding.EncodeToString(b)}
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh).Error; err != nil {
+		return nil, err
+	}
+	var got Setting
+	if err := db.First(&got, "key = ?", fresh.Key).Error; err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(got.Value)
+}
+
+// CSRFKeyer derives the CSRF token of a browser from its cookie secret.
+type CSRFKeyer struct{ key []byte }
+
+// CSRF returns the helper that makes and checks CSRF tokens.
+func (s *Store) CSRF(ctx context.Context) (*CSRFKeyer, error) {
+	k, err := s.secret(ctx, "csrf")
+	if err != nil {
+		return nil, err
+	}
+	return &CSRFKeyer{key: k}, nil
+}
+
+// Token is the CSRF token for a browser whose cookie secret is bound.
+func (k *CSRFKeyer) Token(bound string) string {
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte("csrf\x00" + bound))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Check reports whether tok is the CSRF token for bound.
+func (k *CSRFKeyer) Check(bound, tok string) bool {
+	if bound == "" || tok == "" {
+		return false
+	}
+	return hmac.Equal([]byte(k.Token(bound)), []byte(tok))
+}

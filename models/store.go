@@ -1,0 +1,171 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store is himoya's storage: every read and write of the domain goes through its methods.
+type Store struct {
+	// db is the only connection that writes. SQLite allows one writer at a time; holding a
+	// single writer connection in the pool makes writers queue in Go instead of spinning on
+	// SQLITE_BUSY, and every write transaction begins IMMEDIATE so it never has to upgrade a
+	// read lock halfway (the cause of "database is locked" under load).
+	db *gorm.DB
+	// read is a pool of read-only connections: in WAL mode readers never block the writer
+	// nor each other, so pages and reports stay fast while calls are being saved.
+	read *gorm.DB
+	// Loc is the organisation's time zone: days in lists and reports are days there.
+	Loc *time.Location
+	// IdleTimeout and MaxSessionAge bound a login session.
+	IdleTimeout   time.Duration
+	MaxSessionAge time.Duration
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	hashSlots chan struct{}
+}
+
+// Options configure Open.
+type Options struct {
+	Path string         // SQLite file
+	Loc  *time.Location // organisation time zone; Europe/Moscow if nil
+}
+
+// sqliteDSN builds the connection string. The durability choice is deliberate:
+//   - journal_mode=WAL: readers and the writer do not block each other.
+//   - synchronous=FULL: in WAL mode every commit is fsynced to the WAL before it returns, so a
+//     call acknowledged to a caseworker survives a crash of the process and of the machine
+//     (power loss, kernel panic). NORMAL would only survive a crash of the process.
+//   - foreign_keys=on, busy_timeout=10s, txlock=immediate (see Store.db).
+func sqliteDSN(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	if readOnly {
+		q.Set("_query_only", "true")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at opts.Path and brings its schema up to date.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Loc == nil {
+		loc, err := time.LoadLocation("Europe/Moscow")
+		if err != nil {
+			return nil, err
+		}
+		opts.Loc = loc
+	}
+	if dir := filepath.Dir(opts.Path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("database folder: %w", err)
+		}
+	}
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			// SQL is logged without its parameters: they may hold personal data.
+			Logger: logger.New(slogWriter{}, logger.Config{
+				SlowThreshold:             time.Second,
+				LogLevel:                  logger.Warn,
+				IgnoreRecordNotFoundError: true,
+				ParameterizedQueries:      true,
+			}),
+			NowFunc:        func() time.Time { return time.Now().UTC() },
+			TranslateError: true,
+		}
+	}
+	w, err := gorm.Open(sqlite.Open(sqliteDSN(opts.Path, false)), cfg())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetConnMaxIdleTime(0)
+
+	s := &Store{
+		db:            w,
+		Loc:           opts.Loc,
+		IdleTimeout:   30 * time.Minute,
+		MaxSessionAge: 12 * time.Hour,
+		Now:           time.Now,
+		hashSlots:     make(chan struct{}, maxConcurrentHashes),
+	}
+	if err := s.Migrate(ctx); err != nil {
+		_ = wdb.Close()
+		return nil, err
+	}
+	// The read pool is opened after migrating so that the file and its WAL exist.
+	r, err := gorm.Open(sqlite.Open(sqliteDSN(opts.Path, true)), cfg())
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	rdb, err := r.DB()
+	if err != nil {
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(max(2, runtime.NumCPU()))
+	s.read = r
+	return s, nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{s.read, s.db} {
+		if g == nil {
+			continue
+		}
+		if d, err := g.DB(); err == nil {
+			errs = append(errs, d.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+}
+
+// now is the current time in UTC, from the store's clock.
+func (s *Store) now() time.Time { return s.Now().UTC() }
+
+// slogWriter sends GORM's warnings (slow queries, errors, without parameters) to slog.
+type slogWriter struct{}
+
+func (slogWriter) Printf(format string, args ...any) {
+	slog.Warn("database", "detail", fmt.Sprintf(format, args...))
+}
+
+// translate turns GORM's errors into the domain's.
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	default:
+		return err
+	}
+}

@@ -1,0 +1,184 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// TermKind names one list of the taxonomy.
+type TermKind string
+
+// The lists of the taxonomy.
+const (
+	KindCategory    TermKind = "category"
+	KindPerpetrator TermKind = "perpetrator"
+	KindOutcome     TermKind = "outcome"
+	KindPlaceType   TermKind = "place_type"
+	KindChannel     TermKind = "channel"
+	KindRegion      TermKind = "region"
+	KindCitizenship TermKind = "citizenship"
+	KindLanguage    TermKind = "language"
+)
+
+// TermKinds lists the kinds in the order the admin page shows them.
+var TermKinds = []TermKind{KindCategory, KindPerpetrator, KindOutcome, KindPlaceType, KindChannel, KindRegion, KindCitizenship, KindLanguage}
+
+// codePattern is the form of a new code of each kind. Codes never change once made.
+var codePattern = map[TermKind]*regexp.Regexp{
+	KindCategory:    regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`),
+	KindPerpetrator: regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`),
+	KindOutcome:     regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`),
+	KindPlaceType:   regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`),
+	KindChannel:     regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`),
+	KindRegion:      regexp.MustCompile(`^[A-Z]{2}(-[A-Z0-9]{1,3})?$`), // ISO 3166-2
+	KindCitizenship: regexp.MustCompile(`^[A-Z]{2}$`),                  // ISO 3166-1 alpha-2
+	KindLanguage:    regexp.MustCompile(`^[a-z]{2,3}$`),                // ISO 639
+}
+
+// Term is one entry of the taxonomy: a stable code with English and Russian labels. Terms
+// are deactivated, never deleted, so old records keep their meaning.
+type Term struct {
+	ID       uint     `json:"-"`
+	Kind     TermKind `json:"-"`
+	Code     string   `json:"code"`
+	LabelEN  string   `json:"label"`
+	LabelRU  string   `json:"label_ru"`
+	Active   bool     `json:"-"`
+	Position int      `json:"-"`
+}
+
+// Label is the term as shown on pages: English, with the Russian label beside it.
+func (t Term) Label() string {
+	if t.LabelRU == "" || t.LabelRU == t.LabelEN {
+		return t.LabelEN
+	}
+	return t.LabelEN + " · " + t.LabelRU
+}
+
+// Taxonomy is every list, each in display order.
+type Taxonomy struct {
+	Terms map[TermKind][]Term
+}
+
+// Active lists the active terms of a kind: what a form offers.
+func (t *Taxonomy) Active(k TermKind) []Term {
+	var out []Term
+	for _, x := range t.Terms[k] {
+		if x.Active {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Label returns the label of a code, or the code itself if it is unknown.
+func (t *Taxonomy) Label(k TermKind, code string) string {
+	for _, x := range t.Terms[k] {
+		if x.Code == code {
+			return x.LabelEN
+		}
+	}
+	return code
+}
+
+// has reports whether code is a term of kind k; active terms only unless old equals code
+// (a record keeps a value that was deactivated after it was chosen).
+func (t *Taxonomy) has(k TermKind, code, old string) bool {
+	for _, x := range t.Terms[k] {
+		if x.Code == code {
+			return x.Active || code == old
+		}
+	}
+	return false
+}
+
+// Taxonomy loads every list.
+func (s *Store) Taxonomy(ctx context.Context) (*Taxonomy, error) {
+	return loadTaxonomy(s.read.WithContext(ctx))
+}
+
+func loadTaxonomy(tx *gorm.DB) (*Taxonomy, error) {
+	var terms []Term
+	if err := tx.Order("kind, position, id").Find(&terms).Error; err != nil {
+		return nil, err
+	}
+	t := &Taxonomy{Terms: map[TermKind][]Term{}}
+	for _, x := range terms {
+		t.Terms[x.Kind] = append(t.Terms[x.Kind], x)
+	}
+	return t, nil
+}
+
+func validKind(k TermKind) bool {
+	_, ok := codePattern[k]
+	return ok
+}
+
+func checkLabels(fe fieldErrors, en, ru string) {
+	if en == "" {
+		fe.add("label_en", "enter an English label")
+	} else if len(en) > 200 {
+		fe.add("label_en", "use at most 200 characters")
+	}
+	if len(ru) > 200 {
+		fe.add("label_ru", "use at most 200 characters")
+	}
+}
+
+// AddTerm adds a term to a list (admins only).
+func (s *Store) AddTerm(ctx context.Context, actor *User, k TermKind, code, en, ru string) (*Term, error) {
+	if !actor.Role.AtLeast(RoleAdmin) {
+		return nil, ErrForbidden
+	}
+	code, en, ru = strings.TrimSpace(code), strings.TrimSpace(en), strings.TrimSpace(ru)
+	fe := fieldErrors{}
+	if !validKind(k) {
+		fe.add("kind", "unknown list")
+	} else if !codePattern[k].MatchString(code) {
+		fe.add("code", "use the code's standard form (e.g. lower_case_words, RU-MOW, TJ, ru)")
+	}
+	checkLabels(fe, en, ru)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	t := &Term{Kind: k, Code: code, LabelEN: en, LabelRU: ru, Active: true}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var last Term
+		if err := tx.Where("kind = ?", k).Order("position DESC").Limit(1).Find(&last).Error; err != nil {
+			return err
+		}
+		t.Position = last.Position + 1
+		return tx.Create(t).Error
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, &ValidationError{Fields: map[string]string{"code": "this code exists already; rename or reactivate it instead"}}
+	}
+	return t, err
+}
+
+// UpdateTerm renames a term and sets whether it is offered in forms (admins only). The code
+// never changes.
+func (s *Store) UpdateTerm(ctx context.Context, actor *User, id uint, en, ru string, active bool) (*Term, error) {
+	if !actor.Role.AtLeast(RoleAdmin) {
+		return nil, ErrForbidden
+	}
+	en, ru = strings.TrimSpace(en), strings.TrimSpace(ru)
+	fe := fieldErrors{}
+	checkLabels(fe, en, ru)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	var t Term
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&t, id).Error; err != nil {
+			return translate(err)
+		}
+		t.LabelEN, t.LabelRU, t.Active = en, ru, active
+		return tx.Save(&t).Error
+	})
+	return &t, err
+}

@@ -1,0 +1,356 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"gorm.io/gorm"
+)
+
+// Role is what an account may do. Roles are ranked: a supervisor may do all a caseworker may,
+// and an admin all a supervisor may, plus manage users and the taxonomy.
+type Role string
+
+// The roles.
+const (
+	RoleCaseworker Role = "caseworker"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role, lowest first.
+var Roles = []Role{RoleCaseworker, RoleSupervisor, RoleAdmin}
+
+func (r Role) rank() int {
+	for i, x := range Roles {
+		if x == r {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// AtLeast reports whether r ranks at or above min.
+func (r Role) AtLeast(min Role) bool { return r.rank() > 0 && r.rank() >= min.rank() }
+
+// User is a person who works with himoya: a caseworker, supervisor or admin.
+type User struct {
+	ID           uint      `json:"-"`
+	Email        string    `json:"email"`
+	Name         string    `json:"name"`
+	Role         Role      `json:"role"`
+	PasswordHash string    `json:"-"`
+	Active       bool      `json:"active"`
+	CreatedAt    time.Time `json:"-"`
+	UpdatedAt    time.Time `json:"-"`
+}
+
+// DisplayName is the name, or the e-mail when there is none.
+func (u *User) DisplayName() string {
+	if u == nil {
+		return ""
+	}
+	if u.Name != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 12
+
+// argon2id parameters recommended by OWASP (Password Storage Cheat Sheet): m=19 MiB, t=2, p=1.
+const (
+	argonMemory  = 19 * 1024
+	argonTime    = 2
+	argonThreads = 1
+	argonKeyLen  = 32
+	// maxConcurrentHashes bounds the memory that logins can take at once (19 MiB each).
+	maxConcurrentHashes = 4
+)
+
+// hashPassword returns the PHC string of an argon2id hash of pw.
+func (s *Store) hashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	s.hashSlots <- struct{}{}
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	<-s.hashSlots
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// checkPassword compares pw with a PHC string made by hashPassword, in constant time.
+func (s *Store) checkPassword(encoded, pw string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m uint32
+	var t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || m > 1<<20 || t > 16 || p == 0 {
+		return false
+	}
+	s.hashSlots <- struct{}{}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	<-s.hashSlots
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// UserInput is what creating or changing an account takes.
+type UserInput struct {
+	Email    string
+	Name     string
+	Role     Role
+	Password string
+}
+
+func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+
+func validEmail(e string) bool {
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && len(e) <= 254
+}
+
+func checkPasswordRules(fe fieldErrors, pw string) {
+	if len([]rune(pw)) < MinPasswordLength {
+		fe.add("password", fmt.Sprintf("use at least %d characters", MinPasswordLength))
+	} else if len(pw) > 1024 {
+		fe.add("password", "use at most 1024 characters")
+	}
+}
+
+// CreateUser adds an account.
+func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	in.Email = normEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	fe := fieldErrors{}
+	if !validEmail(in.Email) {
+		fe.add("email", "enter a valid e-mail address")
+	}
+	if !in.Role.Valid() {
+		fe.add("role", "choose caseworker, supervisor or admin")
+	}
+	if len(in.Name) > 200 {
+		fe.add("name", "use at most 200 characters")
+	}
+	checkPasswordRules(fe, in.Password)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	hash, err := s.hashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, Active: true}
+	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return nil, &ValidationError{Fields: map[string]string{"email": "an account with this e-mail exists"}}
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// CountUsers counts the accounts.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.read.WithContext(ctx).Model(&User{}).Count(&n).Error
+	return n, err
+}
+
+// ListUsers lists every account, active first, by name.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.read.WithContext(ctx).Order("active DESC, name, email").Find(&us).Error
+	return us, err
+}
+
+// Caseworkers lists the active accounts that can be assigned cases.
+func (s *Store) Caseworkers(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.read.WithContext(ctx).Where("active = ?", true).Order("name, email").Find(&us).Error
+	return us, err
+}
+
+// UserByID finds an account.
+func (s *Store) UserByID(ctx context.Context, id uint) (*User, error) {
+	var u User
+	if err := s.read.WithContext(ctx).First(&u, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &u, nil
+}
+
+// UserByEmail finds an account by e-mail.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+	return userByEmail(s.read.WithContext(ctx), email)
+}
+
+func userByEmail(tx *gorm.DB, email string) (*User, error) {
+	var u User
+	if err := tx.Where("email = ?", normEmail(email)).First(&u).Error; err != nil {
+		return nil, translate(err)
+	}
+	return &u, nil
+}
+
+// UpdateUser changes an account's name, role and active flag (admins only). An admin cannot
+// demote or deactivate themselves, so that an organisation never locks itself out.
+func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name string, role Role, active bool) (*User, error) {
+	if !actor.Role.AtLeast(RoleAdmin) {
+		return nil, ErrForbidden
+	}
+	fe := fieldErrors{}
+	if !role.Valid() {
+		fe.add("role", "choose caseworker, supervisor or admin")
+	}
+	if id == actor.ID && (role != RoleAdmin || !active) {
+		fe.add("role", "you cannot remove your own admin role or deactivate yourself")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	var u User
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&u, id).Error; err != nil {
+			return translate(err)
+		}
+		u.Name, u.Role, u.Active = strings.TrimSpace(name), role, active
+		if err := tx.Save(&u).Error; err != nil {
+			return err
+		}
+		if !active { // a deactivated account loses its sessions at once
+			return tx.Where("user_id = ?", id).Delete(&Session{}).Error
+		}
+		return nil
+	})
+	return &u, err
+}
+
+// SetPassword changes a password. A user changing their own must give the current one; an
+// admin may set anyone's (a reset). All the user's sessions but the current one end.
+func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, next string, keepSession string) error {
+	if actor.ID != id && !actor.Role.AtLeast(RoleAdmin) {
+		return ErrForbidden
+	}
+	u, err := s.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	fe := fieldErrors{}
+	if actor.ID == id && !s.checkPassword(u.PasswordHash, current) {
+		fe.add("current", "the current password is wrong")
+	}
+	checkPasswordRules(fe, next)
+	if err := fe.err(); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash).Error; err != nil {
+			return err
+		}
+		return tx.Where("user_id = ? AND id <> ?", id, hashToken(keepSession)).Delete(&Session{}).Error
+	})
+}
+
+// Login limits: failed attempts counted over loginWindow, per account and per address.
+const (
+	loginWindow        = 15 * time.Minute
+	maxFailsPerAccount = 5
+	maxFailsPerAddress = 30
+)
+
+// LoginFailure records a failed login, so that limits hold across restarts and instances.
+type LoginFailure struct {
+	ID         uint
+	AccountKey string
+	IP         string
+	At         time.Time
+}
+
+// dummyHash is checked against when an account does not exist, so that a wrong e-mail takes
+// as long as a wrong password.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3j2mvbrvRBQcFO5UYaZD3XjlRTJWwbUPNXtM0jLTM2M"
+
+// Authenticate checks an e-mail and password from address ip. Too many recent failures for
+// the account or the address give ErrRateLimited without checking the password.
+func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
+	key := hashToken(normEmail(email))
+	since := s.now().Add(-loginWindow)
+	var byAccount, byAddr int64
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
+		return nil, err
+	}
+	if byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress {
+		return nil, ErrRateLimited
+	}
+	u, err := userByEmail(db, email)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	hash := dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok := s.checkPassword(hash, password)
+	if u == nil || !ok || !u.Active {
+		if err := db.Create(&LoginFailure{AccountKey: key, IP: ip, At: s.now()}).Error; err != nil {
+			return nil, err
+		}
+		return nil, ErrBadLogin
+	}
+	if err := db.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// newToken returns a random secret: 32 bytes, base64url.
+func newToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the system has no randomness: nothing is safe
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashToken is the SHA-256 of a secret, hex: what is stored instead of the secret.
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// NewPassword returns a random password for first-run and reset use.
+func NewPassword() string { return newToken()[:20] }
