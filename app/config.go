@@ -1,0 +1,37 @@
+// Package app wires himoya together: configuration, the database, the Fiber application
+// with its route table, middleware and error handler, and the command-line sub-commands.
+package app
+
+import (
+	"fmt"
+	"time"
+	_ "time/tzdata" // the organisation's time zone must load on machines without zoneinfo
+)
+
+// Config is what the environment sets.
+type Config struct {
+	Addr string         // HIMOYA_ADDR
+	DB   string         // HIMOYA_DB
+	Loc  *time.Location // HIMOYA_TZ
+}
+
+// loadConfig reads the configuration from the environment, with the documented defaults.
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{Addr: "127.0.0.1:8080", DB: "himoya.db"}
+	if v := getenv("HIMOYA_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("HIMOYA_DB"); v != "" {
+		c.DB = v
+	}
+	tz := "Europe/Moscow"
+	if v := getenv("HIMOYA_TZ"); v != "" {
+		tz = v
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return c, fmt.Errorf("HIMOYA_TZ: unknown time zone %q", tz)
+	}
+	c.Loc = loc
+	return c, nil
+}

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"himoya/handlers"
+	"himoya/models"
+)
+
+// Access says who may use a route. The zero value lets nobody in: a route added without a
+// rule is refused to everyone, never opened by mistake.
+type Access struct {
+	// Public routes need no login (the login page, health checks, static files).
+	Public bool
+	// Min is the lowest role allowed.
+	Min models.Role
+}
+
+var (
+	public     = Access{Public: true}
+	anyUser    = Access{Min: models.RoleCaseworker}
+	supervisor = Access{Min: models.RoleSupervisor}
+	admin      = Access{Min: models.RoleAdmin}
+)
+
+// Route is one line of the route table.
+type Route struct {
+	Method, Path string
+	Access       Access
+	Handler      func(*handlers.Handler) fiber.Handler
+}
+
+// Routes is himoya's route table: every page and API route, with who may use it.
+func Routes() []Route {
+	H := func(f func(*handlers.Handler, *fiber.Ctx) error) func(*handlers.Handler) fiber.Handler {
+		return func(h *handlers.Handler) fiber.Handler { return func(c *fiber.Ctx) error { return f(h, c) } }
+	}
+	return []Route{
+		{"GET", "/healthz", public, H((*handlers.Handler).Healthz)},
+		{"GET", "/readyz", public, H((*handlers.Handler).Readyz)},
+
+		{"GET", "/login", public, H((*handlers.Handler).ShowLogin)},
+		{"POST", "/login", public, H((*handlers.Handler).Login)},
+		{"POST", "/logout", anyUser, H((*handlers.Handler).Logout)},
+		{"GET", "/", anyUser, H((*handlers.Handler).Home)},
+		{"GET", "/account", anyUser, H((*handlers.Handler).ShowAccount)},
+		{"POST", "/account/password", anyUser, H((*handlers.Handler).ChangePassword)},
+
+		{"GET", "/calls/new", anyUser, H((*handlers.Handler).NewCall)},
+		{"POST", "/calls", anyUser, H((*handlers.Handler).CreateCall)},
+		{"GET", "/cases", anyUser, H((*handlers.Handler).ListCases)},
+		{"GET", "/cases/:id", anyUser, H((*handlers.Handler).ShowCase)},
+		{"GET", "/cases/:id/edit", anyUser, H((*handlers.Handler).EditCase)},
+		{"POST", "/cases/:id", anyUser, H((*handlers.Handler).UpdateCase)},
+		{"POST", "/cases/:id/transitions", anyUser, H((*handlers.Handler).TransitionCase)},
+		{"POST", "/cases/:id/assign", supervisor, H((*handlers.Handler).AssignCase)},
+		{"POST", "/cases/:id/notes", anyUser, H((*handlers.Handler).AddNote)},
+		{"POST", "/cases/:id/contacts", anyUser, H((*handlers.Handler).AddContact)},
+
+		{"GET", "/events", supervisor, H((*handlers.Handler).ListEvents)},
+		{"POST", "/events", supervisor, H((*handlers.Handler).CreateEvent)},
+		{"POST", "/events/:id", supervisor, H((*handlers.Handler).UpdateEvent)},
+
+		{"GET", "/admin/users", admin, H((*handlers.Handler).ListUsers)},
+		{"POST", "/admin/users", admin, H((*handlers.Handler).CreateUser)},
+		{"POST", "/admin/users/:id", admin, H((*handlers.Handler).UpdateUser)},
+		{"POST", "/admin/users/:id/password", admin, H((*handlers.Handler).ResetPassword)},
+		{"GET", "/admin/taxonomy", admin, H((*handlers.Handler).ListTerms)},
+		{"POST", "/admin/taxonomy", admin, H((*handlers.Handler).CreateTerm)},
+		{"POST", "/admin/taxonomy/:id", admin, H((*handlers.Handler).UpdateTerm)},
+
+		{"GET", "/api/v1/taxonomy", anyUser, H((*handlers.Handler).APITaxonomy)},
+		{"GET", "/api/v1/cases", anyUser, H((*handlers.Handler).APIListCases)},
+		{"POST", "/api/v1/cases", anyUser, H((*handlers.Handler).APICreateCase)},
+		{"GET", "/api/v1/cases/:id", anyUser, H((*handlers.Handler).APIGetCase)},
+		{"PATCH", "/api/v1/cases/:id", anyUser, H((*handlers.Handler).APIUpdateCase)},
+		{"POST", "/api/v1/cases/:id/transitions", anyUser, H((*handlers.Handler).APITransitionCase)},
+		{"POST", "/api/v1/contacts", anyUser, H((*handlers.Handler).APICreateContact)},
+	}
+}
+
+// register mounts the static files and every route of the table behind its access check.
+func register(a *fiber.App, h *handlers.Handler) {
+	a.Use("/static", static())
+	for _, r := range Routes() {
+		a.Add(r.Method, r.Path, guard(r.Access), r.Handler(h))
+	}
+	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// guard is the one access check every route passes through.
+func guard(acc Access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if acc.Public {
+			return c.Next()
+		}
+		u := handlers.CurrentUser(c)
+		if u == nil {
+			return models.ErrUnauthenticated
+		}
+		if acc.Min == "" || !u.Role.AtLeast(acc.Min) {
+			return models.ErrForbidden
+		}
+		return c.Next()
+	}
+}

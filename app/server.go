@@ -1,0 +1,174 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/gofiber/template/html/v2"
+
+	"himoya/handlers"
+	"himoya/models"
+	"himoya/views"
+)
+
+// requestTimeout bounds the database work of one request.
+const requestTimeout = 15 * time.Second
+
+// NewServer builds the Fiber application over a store: middleware, route table, error handler.
+func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
+	csrf, err := s.CSRF(ctx)
+	if err != nil {
+		return nil, err
+	}
+	engine := html.NewFileSystem(http.FS(views.FS), ".html")
+	engine.AddFuncMap(views.Funcs(s.Loc))
+	h := &handlers.Handler{Store: s, CSRF: csrf}
+	a := fiber.New(fiber.Config{
+		// Values from the request are copied, so none outlives its buffer (a Fiber v2 trap).
+		Immutable:             true,
+		BodyLimit:             1 << 20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		Views:                 engine,
+		ErrorHandler:          h.Error,
+		DisableStartupMessage: true,
+	})
+	a.Use(recover.New())
+	a.Use(requestid.New())
+	a.Use(accessLog)
+	a.Use(securityHeaders)
+	a.Use(func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	})
+	a.Use(h.Identify)
+	a.Use(h.CheckCSRF)
+	register(a, h)
+	return a, nil
+}
+
+// static serves the embedded stylesheet and scripts.
+func static() fiber.Handler {
+	return filesystem.New(filesystem.Config{Root: http.FS(views.Static), MaxAge: 3600})
+}
+
+// securityHeaders sets the headers every response carries. No page uses inline script or
+// style, so the Content-Security-Policy can be strict.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if c.Protocol() == "https" {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	err := c.Next()
+	if len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
+		c.Set(fiber.HeaderCacheControl, "no-store") // pages and API answers hold personal data
+	}
+	return err
+}
+
+// accessLog logs each request without personal data: the route pattern (not the URL, whose
+// query may hold a search), the status and the duration.
+func accessLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	var fe *fiber.Error
+	if err != nil && errors.As(err, &fe) {
+		status = fe.Code
+	}
+	slog.Info("request", "id", c.Locals(requestid.ConfigDefault.ContextKey), "method", c.Method(),
+		"route", c.Route().Path, "status", status, "ms", time.Since(start).Milliseconds())
+	return err
+}
+
+// serve runs the web app until ctx ends.
+func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := firstRun(ctx, s, cfg, stdout); err != nil {
+		return err
+	}
+	a, err := NewServer(ctx, s)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("HIMOYA_ADDR %s: %w", cfg.Addr, err)
+	}
+	fmt.Fprintf(stdout, "himoya is serving at http://%s (database %s, time zone %s)\n", ln.Addr(), cfg.DB, cfg.Loc)
+	go purgeLoop(ctx, s)
+	errc := make(chan error, 1)
+	go func() { errc <- a.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return a.ShutdownWithContext(sctx)
+	}
+}
+
+// purgeLoop deletes expired sessions and old login failures every few minutes.
+func purgeLoop(ctx context.Context, s *models.Store) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.PurgeSessions(ctx); err != nil {
+				slog.Warn("purging sessions", "err", err)
+			}
+		}
+	}
+}
+
+// firstAdminEmail is the account made on the first start of an empty database.
+const firstAdminEmail = "admin@himoya.local"
+
+// firstRun creates the first admin account, with a random password printed once, when the
+// database has no account yet. himoya never ships a default password.
+func firstRun(ctx context.Context, s *models.Store, cfg Config, stdout io.Writer) error {
+	n, err := s.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw := models.NewPassword()
+	if _, err := s.CreateUser(ctx, models.UserInput{Email: firstAdminEmail, Name: "Administrator", Role: models.RoleAdmin, Password: pw}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `
+First start: himoya created the administrator account.
+  Open:     http://%s/login
+  E-mail:   %s
+  Password: %s
+This password is shown only once. Log in, then change it on the Account page and add your
+colleagues' accounts under Users.
+
+`, cfg.Addr, firstAdminEmail, pw)
+	return nil
+}

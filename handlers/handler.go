@@ -1,0 +1,101 @@
+// Package handlers holds himoya's thin HTTP handlers: HTML pages and the JSON API, one file
+// per resource. They parse the request, call models and render or redirect; no rule of the
+// domain is written here.
+package handlers
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"himoya/models"
+)
+
+// Handler holds what the handlers need.
+type Handler struct {
+	Store *models.Store
+	CSRF  *models.CSRFKeyer
+}
+
+// Keys of the request's locals.
+const (
+	localUser  = "himoya.user"
+	localCSRF  = "himoya.csrf"
+	localToken = "himoya.session"
+)
+
+// CurrentUser is the logged-in user of the request, or nil.
+func CurrentUser(c *fiber.Ctx) *models.User {
+	u, _ := c.Locals(localUser).(*models.User)
+	return u
+}
+
+// Page is what every page template gets: the layout reads it.
+type Page struct {
+	Title  string
+	User   *models.User
+	CSRF   string
+	Flash  string
+	Error  string
+	Errors map[string]string
+	// Nav marks the current section in the menu.
+	Nav string
+}
+
+// IsSupervisor tells the layout whether to show supervisors' links.
+func (p Page) IsSupervisor() bool { return p.User != nil && p.User.Role.AtLeast(models.RoleSupervisor) }
+
+// IsAdmin tells the layout whether to show admins' links.
+func (p Page) IsAdmin() bool { return p.User != nil && p.User.Role.AtLeast(models.RoleAdmin) }
+
+// page starts the common part of a page.
+func (h *Handler) page(c *fiber.Ctx, title, nav string) Page {
+	return Page{Title: title, User: CurrentUser(c), CSRF: csrfToken(c), Flash: takeFlash(c), Nav: nav}
+}
+
+// render renders a page template inside the main layout.
+func render(c *fiber.Ctx, status int, name string, data any) error {
+	return c.Status(status).Render(name, data, "layouts/main")
+}
+
+// id reads the :id parameter; a bad one is a 404.
+func id(c *fiber.Ctx) (uint, error) {
+	n, err := strconv.ParseUint(c.Params("id"), 10, 32)
+	if err != nil || n == 0 {
+		return 0, models.ErrNotFound
+	}
+	return uint(n), nil
+}
+
+const flashCookie = "himoya_flash"
+
+// flash leaves a short message for the next page (no personal data: references and counts).
+func flash(c *fiber.Ctx, msg string) {
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: msg, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: c.Protocol() == "https", MaxAge: 60})
+}
+
+func takeFlash(c *fiber.Ctx) string {
+	v := c.Cookies(flashCookie)
+	if v != "" {
+		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+	}
+	return v
+}
+
+// seeOther redirects after a successful form post.
+func seeOther(c *fiber.Ctx, to string) error {
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// Healthz answers while the process is alive.
+func (h *Handler) Healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// Readyz answers when the database answers.
+func (h *Handler) Readyz(c *fiber.Ctx) error {
+	if err := h.Store.Ping(c.UserContext()); err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "database unavailable"})
+	}
+	return c.JSON(fiber.Map{"status": "ok"})
+}
