@@ -59,8 +59,8 @@ func Funcs(loc *time.Location) template.FuncMap {
 			}
 			return false
 		},
-		"add": func(a, b int) int { return a + b },
-		"sub": func(a, b int) int { return a - b },
+		"add":   func(a, b int) int { return a + b },
+		"sub":   func(a, b int) int { return a - b },
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
 	}
 }
