@@ -49,6 +49,7 @@ func Routes() []Route {
 		{"GET", "/calls/new", anyUser, H((*handlers.Handler).NewCall)},
 		{"POST", "/calls", anyUser, H((*handlers.Handler).CreateCall)},
 		{"GET", "/cases", anyUser, H((*handlers.Handler).ListCases)},
+		{"POST", "/cases/search", anyUser, H((*handlers.Handler).SearchCases)},
 		{"GET", "/cases/:id", anyUser, H((*handlers.Handler).ShowCase)},
 		{"GET", "/cases/:id/edit", anyUser, H((*handlers.Handler).EditCase)},
 		{"POST", "/cases/:id", anyUser, H((*handlers.Handler).UpdateCase)},

@@ -14,13 +14,4 @@ func (h *Handler) TransitionCase(c *fiber.Ctx) error { return fiber.ErrNotImplem
 func (h *Handler) AssignCase(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
 func (h *Handler) AddNote(c *fiber.Ctx) error        { return fiber.ErrNotImplemented }
 func (h *Handler) AddContact(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
-func (h *Handler) ListEvents(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
-func (h *Handler) CreateEvent(c *fiber.Ctx) error    { return fiber.ErrNotImplemented }
-func (h *Handler) UpdateEvent(c *fiber.Ctx) error    { return fiber.ErrNotImplemented }
-func (h *Handler) ListUsers(c *fiber.Ctx) error      { return fiber.ErrNotImplemented }
-func (h *Handler) CreateUser(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
-func (h *Handler) UpdateUser(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
-func (h *Handler) ResetPassword(c *fiber.Ctx) error  { return fiber.ErrNotImplemented }
-func (h *Handler) ListTerms(c *fiber.Ctx) error      { return fiber.ErrNotImplemented }
-func (h *Handler) CreateTerm(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
-func (h *Handler) UpdateTerm(c *fiber.Ctx) error     { return fiber.ErrNotImplemented }
+func (h *Handler) SearchCases(c *fiber.Ctx) error    { return fiber.ErrNotImplemented }
