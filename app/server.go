@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,15 +87,15 @@ func securityHeaders(c *fiber.Ctx) error {
 // query may hold a search), the status and the duration.
 func accessLog(c *fiber.Ctx) error {
 	start := time.Now()
-	err := c.Next()
-	status := c.Response().StatusCode()
-	var fe *fiber.Error
-	if err != nil && errors.As(err, &fe) {
-		status = fe.Code
+	if err := c.Next(); err != nil {
+		// Answer the error here so that the log shows the status the client gets.
+		if herr := c.App().Config().ErrorHandler(c, err); herr != nil {
+			return herr
+		}
 	}
 	slog.Info("request", "id", c.Locals(requestid.ConfigDefault.ContextKey), "method", c.Method(),
-		"route", c.Route().Path, "status", status, "ms", time.Since(start).Milliseconds())
-	return err
+		"route", c.Route().Path, "status", c.Response().StatusCode(), "ms", time.Since(start).Milliseconds())
+	return nil
 }
 
 // serve runs the web app until ctx ends.

@@ -77,29 +77,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("database folder: %w", err)
 		}
 	}
-	cfg := func() *gorm.Config {
-		return &gorm.Config{
-			// SQL is logged without its parameters: they may hold personal data.
-			Logger: logger.New(slogWriter{}, logger.Config{
-				SlowThreshold:             time.Second,
-				LogLevel:                  logger.Warn,
-				IgnoreRecordNotFoundError: true,
-				ParameterizedQueries:      true,
-			}),
-			NowFunc:        func() time.Time { return time.Now().UTC() },
-			TranslateError: true,
-		}
-	}
-	w, err := gorm.Open(sqlite.Open(sqliteDSN(opts.Path, false)), cfg())
+	w, err := openWriter(opts.Path)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	wdb, err := w.DB()
 	if err != nil {
 		return nil, err
 	}
-	wdb.SetMaxOpenConns(1)
-	wdb.SetConnMaxIdleTime(0)
 
 	s := &Store{
 		db:            w,
@@ -114,7 +99,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	// The read pool is opened after migrating so that the file and its WAL exist.
-	r, err := gorm.Open(sqlite.Open(sqliteDSN(opts.Path, true)), cfg())
+	r, err := gorm.Open(sqlite.Open(sqliteDSN(opts.Path, true)), gormConfig())
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -126,6 +111,35 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	rdb.SetMaxOpenConns(max(2, runtime.NumCPU()))
 	s.read = r
 	return s, nil
+}
+
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		// SQL is logged without its parameters: they may hold personal data.
+		Logger: logger.New(slogWriter{}, logger.Config{
+			SlowThreshold:             time.Second,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+			ParameterizedQueries:      true,
+		}),
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+	}
+}
+
+// openWriter opens the single writer connection.
+func openWriter(path string) (*gorm.DB, error) {
+	w, err := gorm.Open(sqlite.Open(sqliteDSN(path, false)), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	return w, nil
 }
 
 // Close closes both connection pools.

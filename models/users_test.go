@@ -1,0 +1,197 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPasswordsAreArgon2id(t *testing.T) {
+	s := openTest(t)
+	u := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %q is not argon2id with OWASP parameters", u.PasswordHash)
+	}
+	if strings.Contains(u.PasswordHash, "correct horse") {
+		t.Fatal("the hash holds the password")
+	}
+	if !s.checkPassword(u.PasswordHash, "correct horse battery") || s.checkPassword(u.PasswordHash, "correct horse batterx") {
+		t.Fatal("checkPassword is wrong")
+	}
+	// dummyHash parses, so an unknown e-mail costs as much as a wrong password.
+	if s.checkPassword(dummyHash, "x") {
+		t.Fatal("dummy hash matched")
+	}
+}
+
+func TestCreateUserValidation(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		in    UserInput
+		field string
+	}{
+		{UserInput{Email: "not-an-email", Role: RoleCaseworker, Password: "long enough password"}, "email"},
+		{UserInput{Email: "a@example.org", Role: "boss", Password: "long enough password"}, "role"},
+		{UserInput{Email: "a@example.org", Role: RoleCaseworker, Password: "short"}, "password"},
+		{UserInput{Email: "a@example.org", Role: RoleCaseworker, Password: "elevenchars"}, "password"},
+	} {
+		_, err := s.CreateUser(ctx, tc.in)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields[tc.field] == "" {
+			t.Errorf("%+v: %v, want an error on %s", tc.in, err, tc.field)
+		}
+	}
+	mkUser(t, s, "A@Example.org", RoleCaseworker)
+	_, err := s.CreateUser(ctx, UserInput{Email: "a@example.org", Role: RoleCaseworker, Password: "long enough password"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["email"] == "" {
+		t.Errorf("duplicate e-mail (other case): %v", err)
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	u := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	now := time.Now()
+	s.Now = func() time.Time { return now }
+	tok, err := s.CreateSession(ctx, u, "127.0.0.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored Session
+	s.db.First(&stored)
+	if stored.ID == tok || stored.ID != hashToken(tok) {
+		t.Fatal("the session row holds the cookie secret")
+	}
+	// Active use keeps it alive past the idle timeout...
+	for i := 0; i < 4; i++ {
+		now = now.Add(20 * time.Minute)
+		if _, err := s.SessionUser(ctx, tok); err != nil {
+			t.Fatalf("session ended after %d x 20 min of use: %v", i+1, err)
+		}
+	}
+	// ...but 31 idle minutes end it.
+	now = now.Add(31 * time.Minute)
+	if _, err := s.SessionUser(ctx, tok); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("idle session: %v", err)
+	}
+	// The absolute limit holds even under use.
+	now = time.Now()
+	tok, _ = s.CreateSession(ctx, u, "127.0.0.1", "test")
+	for i := 0; i < 12*3; i++ {
+		now = now.Add(20 * time.Minute)
+		if _, err := s.SessionUser(ctx, tok); err != nil {
+			if i < 35 {
+				t.Fatalf("session ended early at %v", time.Duration(i+1)*20*time.Minute)
+			}
+		}
+	}
+	now = now.Add(time.Minute)
+	if _, err := s.SessionUser(ctx, tok); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("session older than 12 h: %v", err)
+	}
+}
+
+func TestAuthenticateLimits(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	mkUser(t, s, "cw@example.org", RoleCaseworker)
+	now := time.Now()
+	s.Now = func() time.Time { return now }
+	if _, err := s.Authenticate(ctx, "nobody@example.org", "whatever password", "10.0.0.1"); !errors.Is(err, ErrBadLogin) {
+		t.Fatalf("unknown account: %v", err)
+	}
+	for i := 0; i < maxFailsPerAccount; i++ {
+		if _, err := s.Authenticate(ctx, "cw@example.org", "wrong password!", "10.0.0.1"); !errors.Is(err, ErrBadLogin) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, "CW@example.org", "correct horse battery", "10.0.0.2"); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("locked account from another address: %v", err)
+	}
+	now = now.Add(loginWindow + time.Second)
+	if _, err := s.Authenticate(ctx, "cw@example.org", "correct horse battery", "10.0.0.1"); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+func TestAPITokens(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	u := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	tok, err := s.CreateToken(ctx, "cw@example.org", "bot")
+	if err != nil || !strings.HasPrefix(tok, "hmy_") {
+		t.Fatalf("token %q %v", tok, err)
+	}
+	got, err := s.TokenUser(ctx, tok)
+	if err != nil || got.ID != u.ID {
+		t.Fatalf("token user: %v %v", got, err)
+	}
+	if _, err := s.TokenUser(ctx, tok+"x"); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("wrong token: %v", err)
+	}
+	s.db.Model(&APIToken{}).Where("1=1").Update("revoked_at", time.Now())
+	if _, err := s.TokenUser(ctx, tok); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("revoked token: %v", err)
+	}
+	if _, err := s.CreateToken(ctx, "nobody@example.org", ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("token for nobody: %v", err)
+	}
+}
+
+func TestFindCallersByPhone(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	cs, err := s.CreateCase(ctx, cw, IntakeInput{Channel: "phone", Caller: CallerInput{Name: "Sharif", Phone: "+7 (916) 123-45-67"},
+		CaseFields: CaseFields{Category: "raid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := s.FindCallers(ctx, cw, "89161234567")
+	if err != nil || len(ms) != 1 || ms[0].Caller.Name != "Sharif" || len(ms[0].Cases) != 1 || ms[0].Cases[0].ID != cs.ID || ms[0].Calls != 1 {
+		t.Fatalf("matches: %+v %v", ms, err)
+	}
+	// The same person calls again about the case, recognised by the caseworker.
+	if _, err := s.LogContact(ctx, cw, ContactInput{Channel: "whatsapp", CaseID: &cs.ID, Caller: CallerInput{ID: ms[0].Caller.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ = s.FindCallers(ctx, cw, "+79161234567")
+	if len(ms) != 1 || ms[0].Calls != 2 {
+		t.Fatalf("after a second call: %+v", ms)
+	}
+	if ms, _ := s.FindCallers(ctx, cw, "+992 93 000 0000"); len(ms) != 0 {
+		t.Fatalf("another number matched: %+v", ms)
+	}
+	if _, err := s.FindCallers(ctx, cw, "nope"); err == nil {
+		t.Fatal("a bad phone was looked up")
+	}
+}
+
+func TestUpdateCaseConflictKeepsTheFirstChange(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	cs := mkCase(t, s, cw)
+	city := func(v string) CaseUpdate {
+		return CaseUpdate{Version: cs.Version, CaseFields: CaseFields{City: v}, Present: map[string]bool{"city": true}}
+	}
+	if _, err := s.UpdateCase(ctx, cw, cs.ID, city("Khimki")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateCase(ctx, cw, cs.ID, city("Podolsk")); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale edit: %v", err)
+	}
+	got, _ := s.GetCase(ctx, cw, cs.ID)
+	if got.City != "Khimki" || got.Version != cs.Version+1 {
+		t.Fatalf("case after a stale edit: %s v%d", got.City, got.Version)
+	}
+	last := got.Entries[len(got.Entries)-1]
+	if last.Kind != EntryEdit || last.Fields != "city" || strings.Contains(string(last.Note), "Khimki") {
+		t.Fatalf("edit entry: %+v", last)
+	}
+}

@@ -1,0 +1,259 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// expectedMoves is the workflow, written out independently of the Workflow table:
+// from -> to -> lowest role, and what the move needs.
+var expectedMoves = map[Status]map[Status]struct {
+	min   Role
+	needs Guard
+}{
+	StatusNew:        {StatusAssigned: {RoleCaseworker, NeedsAssignee}, StatusClosed: {RoleSupervisor, NeedsNote}},
+	StatusAssigned:   {StatusInProgress: {RoleCaseworker, 0}},
+	StatusInProgress: {StatusWaiting: {RoleCaseworker, 0}, StatusEscalated: {RoleCaseworker, NeedsNote}, StatusResolved: {RoleCaseworker, NeedsOutcome}},
+	StatusWaiting:    {StatusInProgress: {RoleCaseworker, 0}, StatusResolved: {RoleCaseworker, NeedsOutcome}},
+	StatusEscalated:  {StatusInProgress: {RoleCaseworker, 0}, StatusResolved: {RoleCaseworker, NeedsOutcome}},
+	StatusResolved:   {StatusClosed: {RoleSupervisor, 0}, StatusInProgress: {RoleCaseworker, 0}},
+	StatusClosed:     {StatusInProgress: {RoleSupervisor, 0}},
+}
+
+// setStatus puts a case straight into a status, assigned to assignee (nil: unassigned).
+func setStatus(t *testing.T, s *Store, id uint, st Status, assignee *User) {
+	t.Helper()
+	var a any
+	if assignee != nil {
+		a = assignee.ID
+	}
+	if err := s.db.Model(&Case{}).Where("id = ?", id).Updates(map[string]any{"status": st, "assignee_id": a, "outcome": ""}).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countEntries(t *testing.T, s *Store, id uint) int64 {
+	var n int64
+	if err := s.db.Model(&CaseEntry{}).Where("case_id = ?", id).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestWorkflowEveryPairEveryRole tries every move between two statuses by every kind of
+// user, with every guard met, against the expected table.
+func TestWorkflowEveryPairEveryRole(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	other := mkUser(t, s, "other@example.org", RoleCaseworker)
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	adm := mkUser(t, s, "adm@example.org", RoleAdmin)
+	cs := mkCase(t, s, cw)
+	actors := []struct {
+		name string
+		u    *User
+		// assigned: whether the case is assigned to this actor before the move
+		assigned bool
+	}{
+		{"assigned caseworker", cw, true},
+		{"other caseworker", other, false},
+		{"supervisor", sup, false},
+		{"admin", adm, false},
+	}
+	for _, from := range Statuses {
+		for _, to := range Statuses {
+			for _, a := range actors {
+				t.Run(fmt.Sprintf("%s->%s by %s", from, to, a.name), func(t *testing.T) {
+					// A new case is unassigned; every other status has cw as assignee.
+					var assignee *User
+					if from != StatusNew {
+						assignee = cw
+					}
+					setStatus(t, s, cs.ID, from, assignee)
+					before := countEntries(t, s, cs.ID)
+					in := TransitionInput{To: string(to), Note: "because", Outcome: "released", AssigneeID: a.u.ID}
+					if from != StatusNew {
+						in.AssigneeID = 0
+					}
+					_, err := s.Transition(ctx, a.u, cs.ID, in)
+					exp, inTable := expectedMoves[from][to]
+					mayAct := a.u.Role.AtLeast(exp.min)
+					if !a.u.Role.AtLeast(RoleSupervisor) {
+						// A caseworker acts on their own cases, or takes an unassigned one.
+						mayAct = mayAct && (from == StatusNew || a.assigned)
+					}
+					switch {
+					case assignee != nil && !a.assigned && !a.u.Role.AtLeast(RoleSupervisor):
+						// Another caseworker's case is invisible to them: need-to-see.
+						if !errors.Is(err, ErrNotFound) {
+							t.Fatalf("got %v, want ErrNotFound", err)
+						}
+					case !inTable:
+						var te *TransitionError
+						if !errors.As(err, &te) || !errors.Is(err, ErrInvalidTransition) {
+							t.Fatalf("got %v, want a TransitionError", err)
+						}
+					case !mayAct:
+						if !errors.Is(err, ErrForbidden) {
+							t.Fatalf("got %v, want ErrForbidden", err)
+						}
+					default:
+						if err != nil {
+							t.Fatalf("allowed move refused: %v", err)
+						}
+						got, _ := s.GetCase(ctx, sup, cs.ID)
+						if got.Status != to {
+							t.Fatalf("status %s, want %s", got.Status, to)
+						}
+						last := got.Entries[len(got.Entries)-1]
+						if last.FromStatus != from || last.ToStatus != to || last.UserID != a.u.ID || last.Note != "because" || last.At.IsZero() {
+							t.Fatalf("history entry %+v", last)
+						}
+						return
+					}
+					if after := countEntries(t, s, cs.ID); after != before {
+						t.Fatalf("a refused move wrote %d entries", after-before)
+					}
+					got, _ := s.GetCase(ctx, sup, cs.ID)
+					if got.Status != from {
+						t.Fatalf("a refused move changed the status to %s", got.Status)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestWorkflowTableMatchesExpectation: the table has exactly the expected moves.
+func TestWorkflowTableMatchesExpectation(t *testing.T) {
+	n := 0
+	for _, r := range Workflow {
+		exp, ok := expectedMoves[r.From][r.To]
+		if !ok {
+			t.Errorf("unexpected move %s -> %s", r.From, r.To)
+			continue
+		}
+		if r.MinRole != exp.min || r.Needs&^NeedsAssignee != exp.needs&^NeedsAssignee {
+			t.Errorf("%s -> %s: role %s needs %b, want %s %b", r.From, r.To, r.MinRole, r.Needs, exp.min, exp.needs)
+		}
+		n++
+	}
+	want := 0
+	for _, m := range expectedMoves {
+		want += len(m)
+	}
+	if n != want {
+		t.Errorf("table has %d moves, want %d", n, want)
+	}
+}
+
+// TestWorkflowGuards leaves out, in turn, what each guarded move needs.
+func TestWorkflowGuards(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	cs := mkCase(t, s, cw)
+	for _, tc := range []struct {
+		from     Status
+		assignee *User
+		in       TransitionInput
+		field    string
+	}{
+		{StatusNew, nil, TransitionInput{To: "assigned"}, "assignee"},
+		{StatusNew, nil, TransitionInput{To: "closed"}, "note"},
+		{StatusNew, nil, TransitionInput{To: "closed", Note: "   "}, "note"},
+		{StatusInProgress, cw, TransitionInput{To: "escalated"}, "note"},
+		{StatusInProgress, cw, TransitionInput{To: "resolved"}, "outcome"},
+		{StatusWaiting, cw, TransitionInput{To: "resolved"}, "outcome"},
+		{StatusEscalated, cw, TransitionInput{To: "resolved"}, "outcome"},
+		{StatusInProgress, cw, TransitionInput{To: "resolved", Outcome: "teleported"}, "outcome"},
+		{StatusClosed, nil, TransitionInput{To: "in_progress"}, "assignee"},
+		{StatusNew, nil, TransitionInput{To: "assigned", AssigneeEmail: "nobody@example.org"}, "assignee"},
+		{StatusInProgress, cw, TransitionInput{To: "nowhere"}, "to"},
+	} {
+		t.Run(fmt.Sprintf("%s->%s without %s", tc.from, tc.in.To, tc.field), func(t *testing.T) {
+			setStatus(t, s, cs.ID, tc.from, tc.assignee)
+			before := countEntries(t, s, cs.ID)
+			_, err := s.Transition(ctx, sup, cs.ID, tc.in)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Fields[tc.field] == "" {
+				t.Fatalf("got %v, want a ValidationError on %s", err, tc.field)
+			}
+			if countEntries(t, s, cs.ID) != before {
+				t.Fatal("a refused move wrote history")
+			}
+		})
+	}
+	// A caseworker may take an unassigned case for themselves only.
+	setStatus(t, s, cs.ID, StatusNew, nil)
+	if _, err := s.Transition(ctx, cw, cs.ID, TransitionInput{To: "assigned", AssigneeID: sup.ID}); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("caseworker assigns to someone else: %v", err)
+	}
+	got, err := s.Transition(ctx, cw, cs.ID, TransitionInput{To: "assigned", AssigneeEmail: "CW@example.org"})
+	if err != nil || got.AssigneeID == nil || *got.AssigneeID != cw.ID || got.AssignedAt == nil {
+		t.Fatalf("caseworker takes a case: %v %+v", err, got)
+	}
+	// Resolving records the outcome; reopening clears it.
+	setStatus(t, s, cs.ID, StatusInProgress, cw)
+	got, err = s.Transition(ctx, cw, cs.ID, TransitionInput{To: "resolved", Outcome: "released"})
+	if err != nil || got.Outcome != "released" || got.ResolvedAt == nil {
+		t.Fatalf("resolve: %v %+v", err, got)
+	}
+	got, err = s.Transition(ctx, cw, cs.ID, TransitionInput{To: "in_progress", Note: "detained again"})
+	if err != nil || got.Outcome != "" || got.ResolvedAt != nil {
+		t.Fatalf("reopen: %v %+v", err, got)
+	}
+}
+
+func TestTransitionStaleVersion(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	cs := mkCase(t, s, cw)
+	if _, err := s.Transition(ctx, cw, cs.ID, TransitionInput{Version: cs.Version, To: "assigned", AssigneeID: cw.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// A second move based on the version loaded before the first is refused.
+	if _, err := s.Transition(ctx, cw, cs.ID, TransitionInput{Version: cs.Version, To: "in_progress"}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("stale move: %v, want ErrConflict", err)
+	}
+}
+
+func TestMovesFor(t *testing.T) {
+	s := openTest(t)
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	other := mkUser(t, s, "other@example.org", RoleCaseworker)
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	tos := func(u *User, c *Case) string {
+		var out []string
+		for _, r := range MovesFor(u, c) {
+			out = append(out, string(r.To))
+		}
+		return fmt.Sprint(out)
+	}
+	unassigned := &Case{Status: StatusNew}
+	if got := tos(cw, unassigned); got != "[assigned]" {
+		t.Errorf("caseworker on a new case: %s", got)
+	}
+	if got := tos(sup, unassigned); got != "[assigned closed]" {
+		t.Errorf("supervisor on a new case: %s", got)
+	}
+	mine := &Case{Status: StatusInProgress, AssigneeID: &cw.ID}
+	if got := tos(cw, mine); got != "[waiting escalated resolved]" {
+		t.Errorf("caseworker on their case: %s", got)
+	}
+	if got := tos(other, mine); got != "[]" {
+		t.Errorf("caseworker on someone else's case: %s", got)
+	}
+	resolved := &Case{Status: StatusResolved, AssigneeID: &cw.ID}
+	if got := tos(cw, resolved); got != "[in_progress]" {
+		t.Errorf("caseworker on a resolved case: %s", got)
+	}
+	if got := tos(sup, resolved); got != "[closed in_progress]" {
+		t.Errorf("supervisor on a resolved case: %s", got)
+	}
+}
