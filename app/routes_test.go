@@ -1,0 +1,102 @@
+package app
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"himoya/models"
+)
+
+// TestEveryRouteHasItsRule walks the whole route table as anonymous and as every role: a
+// route is refused to everyone below its role, and opened to everyone at or above it.
+func TestEveryRouteHasItsRule(t *testing.T) {
+	e := newTestEnv(t)
+	browsers := map[models.Role]*browser{}
+	tokens := map[models.Role]string{}
+	for _, r := range models.Roles {
+		email := string(r) + "@example.org"
+		e.user(email, r)
+		browsers[r] = e.login(email)
+		tokens[r] = e.token(email)
+	}
+	anon := e.browser()
+	anon.get("/login") // a CSRF token bound to the anonymous browser
+	for _, rt := range Routes() {
+		if !rt.Access.Public && rt.Access.Min == "" {
+			t.Errorf("%s %s has no access rule", rt.Method, rt.Path)
+		}
+		path := strings.ReplaceAll(rt.Path, ":id", "1")
+		api := strings.HasPrefix(path, "/api/")
+		call := func(b *browser, token string) int {
+			if api {
+				return e.api(rt.Method, path, token, "{}", nil)
+			}
+			if rt.Method == "GET" {
+				resp, _ := b.get(path)
+				return resp.StatusCode
+			}
+			resp, _ := b.post(path, url.Values{})
+			return resp.StatusCode
+		}
+		// Anonymous.
+		st := call(anon, "")
+		switch {
+		case rt.Access.Public:
+			if st == 401 || st == 403 {
+				t.Errorf("%s %s is public but refused anonymous (%d)", rt.Method, rt.Path, st)
+			}
+		case api && st != 401:
+			t.Errorf("%s %s: anonymous got %d, want 401", rt.Method, rt.Path, st)
+		case !api && rt.Method == "GET" && st != 303:
+			t.Errorf("%s %s: anonymous got %d, want 303 to /login", rt.Method, rt.Path, st)
+		case !api && rt.Method != "GET" && st != 401:
+			t.Errorf("%s %s: anonymous got %d, want 401", rt.Method, rt.Path, st)
+		}
+		if rt.Access.Public || rt.Path == "/logout" {
+			continue
+		}
+		for _, role := range models.Roles {
+			st := call(browsers[role], tokens[role])
+			allowed := role.AtLeast(rt.Access.Min)
+			if !allowed && st != 403 {
+				t.Errorf("%s %s: %s got %d, want 403", rt.Method, rt.Path, role, st)
+			}
+			if allowed && (st == 401 || st == 403 || st >= 500) {
+				t.Errorf("%s %s: %s got %d, want access", rt.Method, rt.Path, role, st)
+			}
+		}
+	}
+}
+
+// TestUnknownRoutes: anything not in the table is a 404, never a page.
+func TestUnknownRoutes(t *testing.T) {
+	e := newTestEnv(t)
+	for _, p := range []string{"/nope", "/api/v1/nope", "/cases/1/delete"} {
+		resp := e.do(httptest.NewRequest("GET", p, nil))
+		if resp.StatusCode != 404 {
+			t.Errorf("%s: %d", p, resp.StatusCode)
+		}
+	}
+}
+
+// TestSecurityHeaders: every response carries them.
+func TestSecurityHeaders(t *testing.T) {
+	e := newTestEnv(t)
+	for _, p := range []string{"/login", "/healthz", "/api/v1/cases", "/static/himoya.css", "/nope"} {
+		resp := e.do(httptest.NewRequest("GET", p, nil))
+		h := resp.Header
+		if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") ||
+			h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: headers %v", p, h)
+		}
+	}
+	resp := e.do(httptest.NewRequest("GET", "/login", nil))
+	for _, c := range resp.Cookies() {
+		if !c.HttpOnly || c.SameSite == 0 {
+			t.Errorf("cookie %s: HttpOnly %v SameSite %v", c.Name, c.HttpOnly, c.SameSite)
+		}
+	}
+}
