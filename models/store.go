@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,7 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -99,7 +104,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	// The read pool is opened after migrating so that the file and its WAL exist.
-	r, err := gorm.Open(sqlite.Open(sqliteDSN(opts.Path, true)), gormConfig())
+	r, err := gorm.Open(dialector(sqliteDSN(opts.Path, true)), gormConfig())
 	if err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -127,9 +132,26 @@ func gormConfig() *gorm.Config {
 	}
 }
 
+// driverName is SQLite's driver with himoya's functions added to every connection.
+const driverName = "sqlite3_himoya"
+
+var registerDriver sync.Once
+
+// dialector opens SQLite through driverName. SQLite's own lower() folds ASCII only, so a
+// search for "рынок" would miss "Рынок": lower() is replaced by Go's Unicode folding, the way
+// SQLite's ICU extension does it, and queries keep the portable LOWER(...).
+func dialector(dsn string) gorm.Dialector {
+	registerDriver.Do(func() {
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			return c.RegisterFunc("lower", strings.ToLower, true)
+		}})
+	})
+	return sqlite.New(sqlite.Config{DriverName: driverName, DSN: dsn})
+}
+
 // openWriter opens the single writer connection.
 func openWriter(path string) (*gorm.DB, error) {
-	w, err := gorm.Open(sqlite.Open(sqliteDSN(path, false)), gormConfig())
+	w, err := gorm.Open(dialector(sqliteDSN(path, false)), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

@@ -195,3 +195,18 @@ func TestUpdateCaseConflictKeepsTheFirstChange(t *testing.T) {
 		t.Fatalf("edit entry: %+v", last)
 	}
 }
+
+func TestSearchFoldsCyrillicCase(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	if _, err := s.CreateCase(ctx, sup, IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: "raid", Summary: "Рейд на Рынке «Виктория»"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"рынке", "РЫНКЕ", "виктория", "Рейд"} {
+		p, err := s.ListCases(ctx, sup, CaseFilter{Q: q})
+		if err != nil || p.Total != 1 {
+			t.Errorf("search %q: %v %v", q, p, err)
+		}
+	}
+}
