@@ -442,6 +442,19 @@ func TestCaseListAndSearch(t *testing.T) {
 	pageLacks(t, body, ref(theirs), "a caseworker's list")
 	resp, _ = b.get("/cases/" + strconv.Itoa(int(theirs)))
 	mustStatus(t, resp, 404, "a colleague's case")
+	for _, action := range []string{"/notes", "/contacts", "/edit"} {
+		path := "/cases/" + strconv.Itoa(int(theirs)) + action
+		var resp *http.Response
+		if action == "/edit" {
+			resp, _ = b.get(path)
+		} else {
+			resp, _ = b.post(path, url.Values{"note": {"x"}, "channel": {"phone"}, "summary": {"x"}})
+		}
+		mustStatus(t, resp, 404, action+" on a colleague's case")
+	}
+	if cs := getCase(t, e, sup, theirs); len(cs.Contacts) != 1 || len(cs.Entries) != 2 {
+		t.Fatalf("a colleague's case changed: %d contacts, %d entries", len(cs.Contacts), len(cs.Entries))
+	}
 
 	// Supervisors see every case and filter them.
 	s := e.login("sup@example.org")
@@ -535,4 +548,38 @@ func TestCasePageEscapesUserText(t *testing.T) {
 	resp, body = b.post("/calls", intakeForm(map[string]string{"summary": payload, "people_affected": "abc"}))
 	mustStatus(t, resp, 422, "refused intake")
 	pageLacks(t, body, payload, "refused intake")
+}
+
+func TestIntakeAttachToColleaguesCase(t *testing.T) {
+	e := newTestEnv(t)
+	e.user("cw@example.org", models.RoleCaseworker)
+	other := e.user("other@example.org", models.RoleCaseworker)
+	sup := e.user("sup@example.org", models.RoleSupervisor)
+	o := e.login("other@example.org")
+	n := openCaseByPage(t, o, nil)
+	resp, _ := o.post("/cases/"+strconv.Itoa(int(n))+"/transitions", url.Values{"to": {"assigned"}, "version": {"1"}, "assignee_id": {strconv.Itoa(int(other.ID))}})
+	mustStatus(t, resp, 303, "take the case")
+	ref := getCase(t, e, sup, n).Reference
+
+	// The caller rings again and another caseworker answers: the case shows, unlinked.
+	b := e.login("cw@example.org")
+	b.get("/calls/new")
+	form := intakeForm(map[string]string{"action": "lookup", "caller.phone": "8 916 123 45 67"})
+	_, body := b.post("/calls", form)
+	pageHas(t, body, ref, "lookup shows the colleague's case")
+	pageLacks(t, body, `href="/cases/`+strconv.Itoa(int(n))+`"`, "lookup links the colleague's case")
+
+	form.Set("action", "save")
+	form.Set("save_as", "attach")
+	form.Set("case_id", strconv.Itoa(int(n)))
+	resp, _ = b.post("/calls", form)
+	mustStatus(t, resp, 303, "attach to a colleague's case")
+	if loc := resp.Header.Get("Location"); loc != "/calls/new" {
+		t.Fatalf("attaching to a colleague's case redirects to %q", loc)
+	}
+	_, body = b.get("/calls/new")
+	pageHas(t, body, "Call added to case "+ref, "flash names the case")
+	if cs := getCase(t, e, sup, n); len(cs.Contacts) != 2 {
+		t.Fatalf("%d contacts on the colleague's case, want 2", len(cs.Contacts))
+	}
 }
