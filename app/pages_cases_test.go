@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -581,5 +582,27 @@ func TestIntakeAttachToColleaguesCase(t *testing.T) {
 	pageHas(t, body, "Call added to case "+ref, "flash names the case")
 	if cs := getCase(t, e, sup, n); len(cs.Contacts) != 2 {
 		t.Fatalf("%d contacts on the colleague's case, want 2", len(cs.Contacts))
+	}
+}
+
+// TestMoveCarriesAnOptionalNote: every move can say why, not only those that must.
+func TestMoveCarriesAnOptionalNote(t *testing.T) {
+	e := newTestEnv(t)
+	cw := e.user("cw@example.org", models.RoleCaseworker)
+	cs, err := e.Store.CreateCase(context.Background(), cw, models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: "raid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.login("cw@example.org")
+	_, body := b.get(fmt.Sprintf("/cases/%d", cs.ID))
+	if !strings.Contains(body, "Note (optional)") {
+		t.Fatal("the move form has no optional note")
+	}
+	resp, _ := b.post(fmt.Sprintf("/cases/%d/transitions", cs.ID), url.Values{"to": {"assigned"}, "version": {"1"},
+		"assignee_id": {fmt.Sprint(cw.ID)}, "note": {"taking it: I speak Tajik"}})
+	mustStatus(t, resp, 303, "take with a note")
+	got, _ := e.Store.GetCase(context.Background(), cw, cs.ID)
+	if last := got.Entries[len(got.Entries)-1]; last.ToStatus != models.StatusAssigned || last.Note != "taking it: I speak Tajik" {
+		t.Fatalf("last entry %+v", last)
 	}
 }
