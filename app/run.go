@@ -22,7 +22,8 @@ Usage:
   himoya user add -email E -role R [-name N]
                                           add an account; the password is the first line of stdin
   himoya token create -email E [-name N]  print a new API token for an account (last line)
-  himoya demo [-months N] [-seed S]       fill the database with synthetic data to try himoya
+  himoya demo [-months N] [-seed S] [-cases N] [-force]
+                                          fill an empty database with synthetic data to try himoya
 `
 
 // Run runs the command line args and returns the process exit code.
@@ -97,6 +98,9 @@ func userCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, st
 	}
 	if *email == "" || *role == "" {
 		return usageError("user add needs -email and -role")
+	}
+	if !models.Role(*role).Valid() {
+		return usageError("-role must be caseworker, supervisor or admin")
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
