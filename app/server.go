@@ -105,9 +105,6 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	if err := firstRun(ctx, s, cfg, stdout); err != nil {
-		return err
-	}
 	a, err := NewServer(ctx, s)
 	if err != nil {
 		return err
@@ -116,7 +113,11 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("HIMOYA_ADDR %s: %w", cfg.Addr, err)
 	}
+	defer ln.Close()
 	fmt.Fprintf(stdout, "himoya is serving at http://%s (database %s, time zone %s)\n", ln.Addr(), cfg.DB, cfg.Loc)
+	if err := firstRun(ctx, s, browsable(ln.Addr()), stdout); err != nil {
+		return err
+	}
 	go purgeLoop(ctx, s)
 	errc := make(chan error, 1)
 	go func() { errc <- a.Listener(ln) }()
@@ -128,6 +129,16 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		defer cancel()
 		return a.ShutdownWithContext(sctx)
 	}
+}
+
+// browsable is an address a browser on this machine can open: a server listening on every
+// interface (0.0.0.0, as in the container) is reached at 127.0.0.1.
+func browsable(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
 }
 
 // purgeLoop deletes expired sessions and old login failures every few minutes.
@@ -151,7 +162,7 @@ const firstAdminEmail = "admin@himoya.local"
 
 // firstRun creates the first admin account, with a random password printed once, when the
 // database has no account yet. himoya never ships a default password.
-func firstRun(ctx context.Context, s *models.Store, cfg Config, stdout io.Writer) error {
+func firstRun(ctx context.Context, s *models.Store, addr string, stdout io.Writer) error {
 	n, err := s.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return err
@@ -168,6 +179,6 @@ First start: himoya created the administrator account.
 This password is shown only once. Log in, then change it on the Account page and add your
 colleagues' accounts under Users.
 
-`, cfg.Addr, firstAdminEmail, pw)
+`, addr, firstAdminEmail, pw)
 	return nil
 }
