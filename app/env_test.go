@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -175,8 +173,3 @@ func mustStatus(t *testing.T, resp *http.Response, want int, what string) {
 		t.Fatalf("%s: status %d, want %d", what, resp.StatusCode, want)
 	}
 }
-
-// ago is a time in the past, RFC 3339.
-func ago(d time.Duration) string { return time.Now().Add(-d).UTC().Format(time.RFC3339) }
-
-var _ = fmt.Sprintf

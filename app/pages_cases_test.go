@@ -299,6 +299,9 @@ func TestCaseWorkflowPages(t *testing.T) {
 	mustStatus(t, resp, 303, "add a note")
 	resp, body = b.post(path+"/notes", url.Values{"note": {"  "}})
 	mustStatus(t, resp, 422, "empty note")
+	if !strings.Contains(body, "write the note") {
+		t.Fatal("an empty note is refused without saying why")
+	}
 	resp, _ = b.post(path+"/contacts", url.Values{"channel": {"whatsapp"}, "summary": {"He thanked us."}})
 	mustStatus(t, resp, 303, "follow-up call")
 	cs = getCase(t, e, cw, n)

@@ -49,9 +49,7 @@ func NormalizePhone(s string) string {
 		}
 	}
 	d := b.String()
-	if strings.HasPrefix(d, "00") {
-		d = d[2:]
-	}
+	d = strings.TrimPrefix(d, "00")
 	// A Russian number written in the domestic form 8XXXXXXXXXX.
 	if len(d) == 11 && d[0] == '8' {
 		d = "7" + d[1:]
