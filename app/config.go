@@ -13,6 +13,11 @@ type Config struct {
 	Addr string         // HIMOYA_ADDR
 	DB   string         // HIMOYA_DB
 	Loc  *time.Location // HIMOYA_TZ
+	// KeyFile (HIMOYA_KEY_FILE) holds the keys that seal personal data; by default the
+	// database's path with ".key". Key (HIMOYA_KEY), when set, is the key file's content
+	// itself, for deployments that pass secrets through the environment.
+	KeyFile string
+	Key     string
 }
 
 // loadConfig reads the configuration from the environment, with the documented defaults.
@@ -24,6 +29,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if v := getenv("HIMOYA_DB"); v != "" {
 		c.DB = v
 	}
+	c.KeyFile = getenv("HIMOYA_KEY_FILE")
+	c.Key = getenv("HIMOYA_KEY")
 	tz := "Europe/Moscow"
 	if v := getenv("HIMOYA_TZ"); v != "" {
 		tz = v

@@ -23,6 +23,7 @@ type testEnv struct {
 	t     *testing.T
 	Store *models.Store
 	App   *fiber.App
+	Path  string // the database file
 }
 
 const testPassword = "correct horse battery"
@@ -30,7 +31,8 @@ const testPassword = "correct horse battery"
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := models.Open(ctx, models.Options{Path: filepath.Join(t.TempDir(), "himoya.db")})
+	path := filepath.Join(t.TempDir(), "himoya.db")
+	s, err := models.Open(ctx, models.Options{Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Store: s, App: a}
+	return &testEnv{t: t, Store: s, App: a, Path: path}
 }
 
 // user adds an account with testPassword.

@@ -23,6 +23,7 @@ Usage:
                                           add an account; the password is the first line of stdin
   himoya token create -email E [-name N]  print a new API token for an account (last line)
   himoya demo [-months N] [-seed S] [-cases N] [-force]
+  himoya keys rotate                      seal all personal data under a new key (the app may keep running)
                                           fill an empty database with synthetic data to try himoya
 `
 
@@ -50,6 +51,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = tokenCmd(ctx, cfg, args, stdout)
 	case "demo":
 		err = demoCmd(ctx, cfg, args, stdout)
+	case "keys":
+		err = keysCmd(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -75,13 +78,39 @@ type usageError string
 func (e usageError) Error() string { return string(e) }
 
 func open(ctx context.Context, cfg Config) (*models.Store, error) {
-	return models.Open(ctx, models.Options{Path: cfg.DB, Loc: cfg.Loc})
+	opts := models.Options{Path: cfg.DB, Loc: cfg.Loc, KeyFile: cfg.KeyFile}
+	if cfg.Key != "" {
+		k, err := models.ParseKeyring([]byte(cfg.Key))
+		if err != nil {
+			return nil, fmt.Errorf("HIMOYA_KEY: %w", err)
+		}
+		opts.Keys = k
+	}
+	return models.Open(ctx, opts)
 }
 
 func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// keysCmd: himoya keys rotate.
+func keysCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "rotate" {
+		return usageError("use: himoya keys rotate")
+	}
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rep, err := s.RotateKeys(ctx, func(msg string) { fmt.Fprintln(stdout, msg) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "key %d is now the active key; %d values were re-sealed with it; the older keys are retired.\n", rep.NewKey, rep.Resealed)
+	return nil
 }
 
 // userCmd: himoya user add -email E -role R [-name N], password on stdin.

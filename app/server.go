@@ -115,6 +115,18 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 	}
 	defer ln.Close()
 	fmt.Fprintf(stdout, "himoya is serving at http://%s (database %s, time zone %s)\n", ln.Addr(), cfg.DB, cfg.Loc)
+	if s.KeyFileCreated {
+		keyFile := cfg.KeyFile
+		if keyFile == "" {
+			keyFile = models.DefaultKeyFile(cfg.DB)
+		}
+		fmt.Fprintf(stdout, `
+New encryption key file: %s (readable by you only).
+Names, phone numbers and every free text are sealed with it. If it is lost, that data is lost:
+nobody, not even himoya's developers, can read it again. Keep a copy somewhere safe, and in
+production keep the key file away from the database (HIMOYA_KEY_FILE).
+`, keyFile)
+	}
 	if err := firstRun(ctx, s, browsable(ln.Addr()), stdout); err != nil {
 		return err
 	}

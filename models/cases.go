@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -29,7 +30,7 @@ func visible(u *User) func(*gorm.DB) *gorm.DB {
 // GetCase loads a case with its caller, categories, documents, calls and timeline. A case u
 // may not see is ErrNotFound, so ids reveal nothing.
 func (s *Store) GetCase(ctx context.Context, u *User, id uint) (*Case, error) {
-	return s.getCase(s.read.WithContext(ctx), u, id)
+	return s.getCase(s.rdb(ctx), u, id)
 }
 
 func (s *Store) getCase(db *gorm.DB, u *User, id uint) (*Case, error) {
@@ -76,6 +77,9 @@ type CasePage struct {
 	Total   int64
 	Page    int
 	PerPage int
+	// Capped says a text search read SearchLimit cases and stopped: older ones were not
+	// searched (narrow the dates to reach them).
+	Capped bool
 }
 
 // Pages is the number of pages.
@@ -95,7 +99,7 @@ const urgencyOrder = "CASE cases.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN
 // ListCases lists the cases u may see that match f, most urgent first, then newest.
 func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage, error) {
 	fe := fieldErrors{}
-	q := s.read.WithContext(ctx).Model(&Case{}).Scopes(visible(u))
+	q := s.rdb(ctx).Model(&Case{}).Scopes(visible(u))
 	if f.Status != "" {
 		if !Status(f.Status).Valid() {
 			fe.add("status", "unknown status")
@@ -138,12 +142,9 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 	if !to.IsZero() {
 		q = q.Where("cases.received_at < ?", to)
 	}
-	if t := strings.TrimSpace(f.Q); t != "" {
-		if len(t) > 200 {
-			fe.add("q", "use at most 200 characters")
-		}
-		like := "%" + escapeLike(strings.ToLower(t)) + "%"
-		q = q.Where("LOWER(cases.reference) LIKE ? ESCAPE '\\' OR LOWER(cases.summary) LIKE ? ESCAPE '\\'", like, like)
+	text := strings.TrimSpace(f.Q)
+	if utf8.RuneCountInString(text) > 200 {
+		fe.add("q", "use at most 200 characters")
 	}
 	if f.Page == 0 {
 		f.Page = 1
@@ -161,19 +162,80 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 		return nil, err
 	}
 	p := &CasePage{Page: f.Page, PerPage: f.PerPage}
+	order := func(q *gorm.DB) *gorm.DB {
+		return q.Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC")
+	}
+	if text != "" {
+		return p, s.searchCases(ctx, q.Scopes(order), text, p)
+	}
 	if err := q.Count(&p.Total).Error; err != nil {
 		return nil, err
 	}
-	err = q.Preload("Assignee").Preload("Categories").
-		Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC").
+	err = q.Scopes(order).Preload("Assignee").Preload("Categories").
 		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
 	return p, err
 }
 
-// escapeLike makes user text literal inside a LIKE pattern.
-func escapeLike(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
+// SearchLimit bounds a text search: it reads at most this many cases (the newest, most urgent
+// first, among those the other filters select), opens their sealed text and matches it.
+const SearchLimit = 100000
+
+// searchCases finds, among the cases q selects, those whose reference, summary or caller's
+// name contains text (ignoring case), and fills page p. Summaries and names are sealed in the
+// database, so they are opened and matched here, in the application: nothing about the text
+// is kept in the database in a searchable form. The cost grows with the cases the other
+// filters select, which SearchLimit bounds (p.Capped says when it did).
+func (s *Store) searchCases(ctx context.Context, q *gorm.DB, text string, p *CasePage) error {
+	needle := strings.ToLower(text)
+	var ids []uint
+	type candidate struct {
+		ID        uint
+		Reference string
+		Summary   Personal
+		Name      Personal
+	}
+	rows, err := q.Session(&gorm.Session{}).Model(&Case{}).Select("cases.id, cases.reference, cases.summary, callers.name").
+		Joins("LEFT JOIN callers ON callers.id = cases.caller_id").Limit(SearchLimit).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	read := 0
+	for rows.Next() {
+		var c candidate
+		if err := q.ScanRows(rows, &c); err != nil {
+			return err
+		}
+		read++
+		if strings.Contains(strings.ToLower(c.Reference), needle) ||
+			strings.Contains(strings.ToLower(c.Summary.String()), needle) ||
+			strings.Contains(strings.ToLower(c.Name.String()), needle) {
+			ids = append(ids, c.ID)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	p.Capped = read >= SearchLimit
+	p.Total = int64(len(ids))
+	from := min((p.Page-1)*p.PerPage, len(ids))
+	to := min(from+p.PerPage, len(ids))
+	ids = ids[from:to]
+	if len(ids) == 0 {
+		return nil
+	}
+	var items []Case
+	if err := s.rdb(ctx).Preload("Assignee").Preload("Categories").Where("id IN ?", ids).Find(&items).Error; err != nil {
+		return err
+	}
+	byID := make(map[uint]Case, len(items))
+	for _, c := range items {
+		byID[c.ID] = c
+	}
+	for _, id := range ids {
+		p.Items = append(p.Items, byID[id])
+	}
+	return nil
 }
 
 // DayRange turns inclusive days YYYY-MM-DD in the organisation's time zone into the instants
@@ -220,7 +282,7 @@ type CaseUpdate struct {
 // UpdateCase changes a case's fields if nobody changed it since version in.Version, and
 // records which fields changed (not their values) in the timeline.
 func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate) (*Case, error) {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		cs, err := s.getCase(tx, u, id)
 		if err != nil {
 			return err
@@ -325,7 +387,7 @@ type TransitionInput struct {
 // Transition moves a case along the workflow, if the Workflow table allows the move for u and
 // its guards are met, and records who, when, from, to and why. A refused move changes nothing.
 func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionInput) (*Case, error) {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		cs, err := s.getCase(tx, u, id)
 		if err != nil {
 			return err
@@ -429,7 +491,7 @@ func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput
 		in.To = string(StatusAssigned)
 		return s.Transition(ctx, u, id, in)
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		cs, err := s.getCase(tx, u, id)
 		if err != nil {
 			return err
@@ -466,7 +528,7 @@ func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput
 
 // AddNote adds a note to a case's timeline. Notes change no field, so they need no version.
 func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		cs, err := s.getCase(tx, u, id)
 		if err != nil {
 			return err
@@ -497,11 +559,11 @@ type CallerMatch struct {
 // FindCallers finds the callers on record with this phone number, and their cases, for a
 // caseworker taking a call from someone who called before.
 func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]CallerMatch, error) {
-	idx := phoneIndex(phone)
+	idx := phoneIndex(s.keys, phone)
 	if idx == "" {
 		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "enter a phone number with its country code"}}
 	}
-	db := s.read.WithContext(ctx)
+	db := s.rdb(ctx)
 	var callers []Caller
 	if err := db.Where("phone_index = ?", idx).Order("id DESC").Limit(20).Find(&callers).Error; err != nil {
 		return nil, err

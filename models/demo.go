@@ -615,6 +615,7 @@ type demoDay struct {
 
 // demoGen is the state of one run of the generator.
 type demoGen struct {
+	keys    *Keyring
 	r       *mrand.Rand
 	loc     *time.Location
 	now     time.Time
@@ -668,7 +669,7 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (*DemoResult
 		}
 		opts.Seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
-	db := s.db.WithContext(ctx)
+	db := s.wdb(ctx)
 	tax, err := loadTaxonomy(db)
 	if err != nil {
 		return nil, err
@@ -682,8 +683,9 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (*DemoResult
 		return nil, err
 	}
 	g := &demoGen{
-		r:   mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		loc: s.Loc, now: opts.Now.UTC(), res: res,
+		keys: s.keys,
+		r:    mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		loc:  s.Loc, now: opts.Now.UTC(), res: res,
 	}
 	g.plan(opts)
 	first := true
@@ -959,7 +961,7 @@ func (g *demoGen) caller(b *demoBatchRows, at time.Time, again int) *uint {
 	}
 	phone := demoPhone(g.r, cit)
 	g.callID++
-	c := Caller{ID: g.callID, Name: Personal(name), Phone: Personal(phone), PhoneIndex: phoneIndex(phone),
+	c := Caller{ID: g.callID, Name: Personal(name), Phone: Personal(phone), PhoneIndex: phoneIndex(g.keys, phone),
 		Citizenship: cit, Language: demoLanguages[cit].pick(g.r), SafeToCall: g.pct(75), CreatedAt: at, UpdatedAt: at}
 	if g.pct(30) {
 		c.SafeContact = Personal(g.one(demoSafeContacts))

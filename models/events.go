@@ -9,7 +9,7 @@ import (
 // ListEvents lists the named events, newest first; active only when activeOnly.
 func (s *Store) ListEvents(ctx context.Context, activeOnly bool) ([]Event, error) {
 	var evs []Event
-	q := s.read.WithContext(ctx).Order("starts_on DESC, id DESC")
+	q := s.rdb(ctx).Order("starts_on DESC, id DESC")
 	if activeOnly {
 		q = q.Where("active = ?", true)
 	}
@@ -48,7 +48,7 @@ func (s *Store) CreateEvent(ctx context.Context, u *User, in EventInput) (*Event
 		return nil, err
 	}
 	ev := &Event{Name: name, StartsOn: day.UTC(), Region: region, Active: true}
-	return ev, s.db.WithContext(ctx).Create(ev).Error
+	return ev, s.wdb(ctx).Create(ev).Error
 }
 
 // SetEventActive offers or withdraws an event in the intake form (supervisors).
@@ -56,7 +56,7 @@ func (s *Store) SetEventActive(ctx context.Context, u *User, id uint, active boo
 	if !u.Role.AtLeast(RoleSupervisor) {
 		return ErrForbidden
 	}
-	res := s.db.WithContext(ctx).Model(&Event{}).Where("id = ?", id).Update("active", active)
+	res := s.wdb(ctx).Model(&Event{}).Where("id = ?", id).Update("active", active)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return ErrNotFound
 	}

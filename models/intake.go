@@ -128,7 +128,7 @@ func termField(fe fieldErrors, tax *Taxonomy, k TermKind, field, v, old string) 
 
 // checkCaller validates a caller and returns it as a record (ID set when an existing caller
 // was chosen).
-func checkCaller(tx *gorm.DB, fe fieldErrors, tax *Taxonomy, in CallerInput) (*Caller, error) {
+func checkCaller(tx *gorm.DB, k *Keyring, fe fieldErrors, tax *Taxonomy, in CallerInput) (*Caller, error) {
 	c := &Caller{}
 	if in.ID != 0 {
 		if err := tx.First(c, in.ID).Error; err != nil {
@@ -146,7 +146,7 @@ func checkCaller(tx *gorm.DB, fe fieldErrors, tax *Taxonomy, in CallerInput) (*C
 		if NormalizePhone(p) == "" {
 			fe.add("caller.phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
 		} else {
-			c.Phone, c.PhoneIndex = Personal(textField(fe, "caller.phone", p, 40)), phoneIndex(p)
+			c.Phone, c.PhoneIndex = Personal(textField(fe, "caller.phone", p, 40)), phoneIndex(k, p)
 		}
 	}
 	if v := termField(fe, tax, KindCitizenship, "caller.citizenship", strings.ToUpper(in.Citizenship), c.Citizenship); v != "" {
@@ -348,7 +348,7 @@ func all(string) bool { return true }
 // transaction.
 func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*Case, error) {
 	var cs *Case
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		tax, err := loadTaxonomy(tx)
 		if err != nil {
 			return err
@@ -362,7 +362,7 @@ func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*C
 		} else {
 			termField(fe, tax, KindChannel, "channel", channel, "")
 		}
-		caller, err := checkCaller(tx, fe, tax, in.Caller)
+		caller, err := checkCaller(tx, s.keys, fe, tax, in.Caller)
 		if err != nil {
 			return err
 		}
@@ -422,7 +422,7 @@ func (s *Store) nextReference(tx *gorm.DB, received time.Time) (string, error) {
 // LogContact records a call on its own (information only) or as a follow-up on a case.
 func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*Contact, error) {
 	var ct *Contact
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		tax, err := loadTaxonomy(tx)
 		if err != nil {
 			return err
@@ -436,7 +436,7 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 		} else {
 			termField(fe, tax, KindChannel, "channel", channel, "")
 		}
-		caller, err := checkCaller(tx, fe, tax, in.Caller)
+		caller, err := checkCaller(tx, s.keys, fe, tax, in.Caller)
 		if err != nil {
 			return err
 		}

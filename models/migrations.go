@@ -22,6 +22,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "initial schema", migrate0001},
 	{2, "seed taxonomy", migrate0002},
+	{3, "seal personal data at rest", migrate0003},
 }
 
 // SchemaMigration records that a migration ran.
@@ -41,7 +42,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // migrateTo runs the pending migrations up to and including target (tests stop halfway).
 func (s *Store) migrateTo(ctx context.Context, target int) error {
-	db := s.db.WithContext(ctx)
+	db := s.wdb(ctx)
 	if err := db.AutoMigrate(&SchemaMigration{}); err != nil { // the bookkeeping table only
 		return fmt.Errorf("migrations table: %w", err)
 	}
@@ -73,7 +74,7 @@ func (s *Store) migrateTo(ctx context.Context, target int) error {
 // SchemaVersion is the number of the newest migration the database has had.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v *int
-	err := s.read.WithContext(ctx).Model(&SchemaMigration{}).Select("MAX(id)").Scan(&v).Error
+	err := s.rdb(ctx).Model(&SchemaMigration{}).Select("MAX(id)").Scan(&v).Error
 	if v == nil {
 		return 0, err
 	}
@@ -334,6 +335,47 @@ func migrate0002(tx *gorm.DB) error {
 		}
 		if err := tx.CreateInBatches(rows, 100).Error; err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// personalColumns lists, as of migration 3, every column that holds personal data.
+var personalColumns = []struct{ table, column string }{
+	{"callers", "name"}, {"callers", "phone"}, {"callers", "safe_contact"},
+	{"cases", "summary"}, {"contacts", "summary"}, {"case_entries", "note"},
+}
+
+// migrate0003 seals the personal data that databases made before encryption at rest hold in
+// plain text, and replaces the callers' plain normalised phone numbers with blind indexes.
+// Values already sealed are left alone, so the step is safe to run on any database.
+func migrate0003(tx *gorm.DB) error {
+	k, err := keysFrom(tx.Statement.Context)
+	if err != nil {
+		return err
+	}
+	for _, pc := range personalColumns {
+		var rows []struct {
+			ID    uint
+			Value string
+		}
+		err := tx.Table(pc.table).Select("id, "+pc.column+" AS value").
+			Where(pc.column+" <> '' AND "+pc.column+" NOT LIKE ?", sealedPrefix+"%").Find(&rows).Error
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			sealed, err := k.Seal(r.Value)
+			if err != nil {
+				return err
+			}
+			set := map[string]any{pc.column: sealed}
+			if pc.table == "callers" && pc.column == "phone" {
+				set["phone_index"] = phoneIndex(k, r.Value)
+			}
+			if err := tx.Table(pc.table).Where("id = ?", r.ID).Updates(set).Error; err != nil {
+				return err
+			}
 		}
 	}
 	return nil

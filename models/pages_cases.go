@@ -7,7 +7,7 @@ import "context"
 // caseworker saw the reference in the caller lookup, and learns nothing else of the case.
 func (s *Store) CaseReference(ctx context.Context, u *User, id uint) (string, bool, error) {
 	var cs Case
-	err := s.read.WithContext(ctx).Select("id", "reference", "assignee_id").First(&cs, id).Error
+	err := s.rdb(ctx).Select("id", "reference", "assignee_id").First(&cs, id).Error
 	if err != nil {
 		return "", false, translate(err)
 	}

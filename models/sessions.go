@@ -34,7 +34,7 @@ func (s *Store) CreateSession(ctx context.Context, u *User, ip, userAgent string
 		userAgent = userAgent[:200]
 	}
 	sess := Session{ID: hashToken(tok), UserID: u.ID, CreatedAt: now, LastSeenAt: now, IP: ip, UserAgent: userAgent}
-	if err := s.db.WithContext(ctx).Create(&sess).Error; err != nil {
+	if err := s.wdb(ctx).Create(&sess).Error; err != nil {
 		return "", err
 	}
 	return tok, nil
@@ -50,7 +50,7 @@ func (s *Store) SessionUser(ctx context.Context, tok string) (*User, error) {
 		return nil, ErrUnauthenticated
 	}
 	var sess Session
-	err := s.read.WithContext(ctx).Preload("User").Where("id = ?", hashToken(tok)).First(&sess).Error
+	err := s.rdb(ctx).Preload("User").Where("id = ?", hashToken(tok)).First(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrUnauthenticated
 	} else if err != nil {
@@ -58,13 +58,13 @@ func (s *Store) SessionUser(ctx context.Context, tok string) (*User, error) {
 	}
 	now := s.now()
 	if now.Sub(sess.LastSeenAt) > s.IdleTimeout || now.Sub(sess.CreatedAt) > s.MaxSessionAge || sess.User == nil || !sess.User.Active {
-		if err := s.db.WithContext(ctx).Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
+		if err := s.wdb(ctx).Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
 			return nil, err
 		}
 		return nil, ErrUnauthenticated
 	}
 	if now.Sub(sess.LastSeenAt) > touchEvery {
-		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
+		if err := s.wdb(ctx).Model(&Session{}).Where("id = ?", sess.ID).Update("last_seen_at", now).Error; err != nil {
 			return nil, err
 		}
 	}
@@ -73,13 +73,13 @@ func (s *Store) SessionUser(ctx context.Context, tok string) (*User, error) {
 
 // EndSession ends the session whose cookie secret is tok (logout).
 func (s *Store) EndSession(ctx context.Context, tok string) error {
-	return s.db.WithContext(ctx).Delete(&Session{}, "id = ?", hashToken(tok)).Error
+	return s.wdb(ctx).Delete(&Session{}, "id = ?", hashToken(tok)).Error
 }
 
 // PurgeSessions deletes expired sessions and old login failures.
 func (s *Store) PurgeSessions(ctx context.Context) error {
 	now := s.now()
-	db := s.db.WithContext(ctx)
+	db := s.wdb(ctx)
 	if err := db.Where("last_seen_at < ? OR created_at < ?", now.Add(-s.IdleTimeout), now.Add(-s.MaxSessionAge)).Delete(&Session{}).Error; err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Store) CreateToken(ctx context.Context, email, name string) (string, er
 	}
 	tok := tokenPrefix + newToken()
 	t := APIToken{UserID: u.ID, Hash: hashToken(tok), Name: name}
-	if err := s.db.WithContext(ctx).Create(&t).Error; err != nil {
+	if err := s.wdb(ctx).Create(&t).Error; err != nil {
 		return "", err
 	}
 	return tok, nil
@@ -126,7 +126,7 @@ func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
 		return nil, ErrUnauthenticated
 	}
 	var t APIToken
-	err := s.read.WithContext(ctx).Preload("User").Where("hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
+	err := s.rdb(ctx).Preload("User").Where("hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrUnauthenticated
 	} else if err != nil {
@@ -137,7 +137,7 @@ func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
 	}
 	now := s.now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
-		if err := s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
+		if err := s.wdb(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
 			return nil, err
 		}
 	}
@@ -157,7 +157,7 @@ func (s *Store) secret(ctx context.Context, name string) ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	db := s.db.WithContext(ctx)
+	db := s.wdb(ctx)
 	fresh := Setting{Key: "secret:" + name, Value: base64.StdEncoding.EncodeToString(b)}
 	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&fresh).Error; err != nil {
 		return nil, err

@@ -38,6 +38,10 @@ type Store struct {
 	MaxSessionAge time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// KeyFileCreated is set when Open made a new key file (the first start).
+	KeyFileCreated bool
+
+	keys *Keyring
 
 	hashSlots chan struct{}
 }
@@ -46,6 +50,16 @@ type Store struct {
 type Options struct {
 	Path string         // SQLite file
 	Loc  *time.Location // organisation time zone; Europe/Moscow if nil
+	// Keys seal personal data. When nil, the key file KeyFile is read, or created (mode 0600)
+	// if there is none and the database holds no sealed data yet; KeyFile defaults to the
+	// database's path with the extension ".key".
+	Keys    *Keyring
+	KeyFile string
+}
+
+// DefaultKeyFile is the key file beside a database: himoya.db -> himoya.key.
+func DefaultKeyFile(dbPath string) string {
+	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".key"
 }
 
 // sqliteDSN builds the connection string. The durability choice is deliberate:
@@ -82,6 +96,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("database folder: %w", err)
 		}
 	}
+	created := false
+	if opts.Keys == nil {
+		if opts.KeyFile == "" {
+			opts.KeyFile = DefaultKeyFile(opts.Path)
+		}
+		k, made, err := LoadKeyring(opts.KeyFile, true)
+		if err != nil {
+			return nil, err
+		}
+		opts.Keys, created = k, made
+	}
 	w, err := openWriter(opts.Path)
 	if err != nil {
 		return nil, err
@@ -92,15 +117,24 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 
 	s := &Store{
-		db:            w,
-		Loc:           opts.Loc,
-		IdleTimeout:   30 * time.Minute,
-		MaxSessionAge: 12 * time.Hour,
-		Now:           time.Now,
-		hashSlots:     make(chan struct{}, maxConcurrentHashes),
+		db:             w,
+		Loc:            opts.Loc,
+		IdleTimeout:    30 * time.Minute,
+		MaxSessionAge:  12 * time.Hour,
+		Now:            time.Now,
+		KeyFileCreated: created,
+		keys:           opts.Keys,
+		hashSlots:      make(chan struct{}, maxConcurrentHashes),
 	}
 	if err := s.Migrate(ctx); err != nil {
 		_ = wdb.Close()
+		return nil, err
+	}
+	if err := s.checkKeys(ctx); err != nil {
+		_ = wdb.Close()
+		if created {
+			_ = os.Remove(opts.KeyFile) // a key file made for a database it cannot open
+		}
 		return nil, err
 	}
 	// The read pool is opened after migrating so that the file and its WAL exist.
@@ -164,6 +198,42 @@ func openWriter(path string) (*gorm.DB, error) {
 	return w, nil
 }
 
+// wdb is the writer for a request's context, carrying the keyring that seals personal data.
+func (s *Store) wdb(ctx context.Context) *gorm.DB { return s.db.WithContext(withKeys(ctx, s.keys)) }
+
+// rdb is the read pool for a request's context, carrying the keyring.
+func (s *Store) rdb(ctx context.Context) *gorm.DB { return s.read.WithContext(withKeys(ctx, s.keys)) }
+
+// Keys is the keyring that seals personal data.
+func (s *Store) Keys() *Keyring { return s.keys }
+
+// keyCheck is a known text sealed on the first start: opening it proves that the key file
+// belongs to this database.
+const keyCheck = "himoya key check"
+
+// checkKeys makes sure the keyring opens this database's data: a missing or wrong key file
+// must stop himoya, not let it write data under a new key beside data it cannot read.
+func (s *Store) checkKeys(ctx context.Context) error {
+	db := s.wdb(ctx)
+	var st Setting
+	err := db.Where("key = ?", "keycheck").Limit(1).Find(&st).Error
+	if err != nil {
+		return err
+	}
+	if st.Key == "" {
+		sealed, err := s.keys.Seal(keyCheck)
+		if err != nil {
+			return err
+		}
+		return db.Create(&Setting{Key: "keycheck", Value: sealed}).Error
+	}
+	if plain, err := s.keys.Open(st.Value); err != nil || plain != keyCheck {
+		return errors.New("the key file does not open this database's personal data: " +
+			"start himoya with the key file that belongs to this database (HIMOYA_KEY_FILE)")
+	}
+	return nil
+}
+
 // Close closes both connection pools.
 func (s *Store) Close() error {
 	var errs []error
@@ -181,7 +251,7 @@ func (s *Store) Close() error {
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	return s.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+	return s.rdb(ctx).Raw("SELECT 1").Scan(&one).Error
 }
 
 // now is the current time in UTC, from the store's clock.

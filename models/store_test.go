@@ -50,13 +50,13 @@ func TestSQLitePragmas(t *testing.T) {
 		{"busy_timeout", "10000"},
 	} {
 		var got string
-		if err := s.db.WithContext(ctx).Raw("PRAGMA " + tc.pragma).Scan(&got).Error; err != nil {
+		if err := s.wdb(ctx).Raw("PRAGMA " + tc.pragma).Scan(&got).Error; err != nil {
 			t.Fatal(err)
 		}
 		if got != tc.want {
 			t.Errorf("writer PRAGMA %s = %s, want %s", tc.pragma, got, tc.want)
 		}
-		if err := s.read.WithContext(ctx).Raw("PRAGMA " + tc.pragma).Scan(&got).Error; err != nil {
+		if err := s.rdb(ctx).Raw("PRAGMA " + tc.pragma).Scan(&got).Error; err != nil {
 			t.Fatal(err)
 		}
 		if got != tc.want {

@@ -98,7 +98,7 @@ func (t *Taxonomy) has(k TermKind, code, old string) bool {
 
 // Taxonomy loads every list.
 func (s *Store) Taxonomy(ctx context.Context) (*Taxonomy, error) {
-	return loadTaxonomy(s.read.WithContext(ctx))
+	return loadTaxonomy(s.rdb(ctx))
 }
 
 func loadTaxonomy(tx *gorm.DB) (*Taxonomy, error) {
@@ -146,7 +146,7 @@ func (s *Store) AddTerm(ctx context.Context, actor *User, k TermKind, code, en, 
 		return nil, err
 	}
 	t := &Term{Kind: k, Code: code, LabelEN: en, LabelRU: ru, Active: true}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		var last Term
 		if err := tx.Where("kind = ?", k).Order("position DESC").Limit(1).Find(&last).Error; err != nil {
 			return err
@@ -173,7 +173,7 @@ func (s *Store) UpdateTerm(ctx context.Context, actor *User, id uint, en, ru str
 		return nil, err
 	}
 	var t Term
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&t, id).Error; err != nil {
 			return translate(err)
 		}

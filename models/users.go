@@ -166,7 +166,7 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 		return nil, err
 	}
 	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, Active: true}
-	if err := s.db.WithContext(ctx).Create(u).Error; err != nil {
+	if err := s.wdb(ctx).Create(u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, &ValidationError{Fields: map[string]string{"email": "an account with this e-mail exists"}}
 		}
@@ -178,28 +178,28 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 // CountUsers counts the accounts.
 func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.read.WithContext(ctx).Model(&User{}).Count(&n).Error
+	err := s.rdb(ctx).Model(&User{}).Count(&n).Error
 	return n, err
 }
 
 // ListUsers lists every account, active first, by name.
 func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	var us []User
-	err := s.read.WithContext(ctx).Order("active DESC, name, email").Find(&us).Error
+	err := s.rdb(ctx).Order("active DESC, name, email").Find(&us).Error
 	return us, err
 }
 
 // Caseworkers lists the active accounts that can be assigned cases.
 func (s *Store) Caseworkers(ctx context.Context) ([]User, error) {
 	var us []User
-	err := s.read.WithContext(ctx).Where("active = ?", true).Order("name, email").Find(&us).Error
+	err := s.rdb(ctx).Where("active = ?", true).Order("name, email").Find(&us).Error
 	return us, err
 }
 
 // UserByID finds an account.
 func (s *Store) UserByID(ctx context.Context, id uint) (*User, error) {
 	var u User
-	if err := s.read.WithContext(ctx).First(&u, id).Error; err != nil {
+	if err := s.rdb(ctx).First(&u, id).Error; err != nil {
 		return nil, translate(err)
 	}
 	return &u, nil
@@ -207,7 +207,7 @@ func (s *Store) UserByID(ctx context.Context, id uint) (*User, error) {
 
 // UserByEmail finds an account by e-mail.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	return userByEmail(s.read.WithContext(ctx), email)
+	return userByEmail(s.rdb(ctx), email)
 }
 
 func userByEmail(tx *gorm.DB, email string) (*User, error) {
@@ -235,7 +235,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 		return nil, err
 	}
 	var u User
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&u, id).Error; err != nil {
 			return translate(err)
 		}
@@ -273,7 +273,7 @@ func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, 
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash).Error; err != nil {
 			return err
 		}
@@ -306,7 +306,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 	key := hashToken(normEmail(email))
 	since := s.now().Add(-loginWindow)
 	var byAccount, byAddr int64
-	db := s.db.WithContext(ctx)
+	db := s.wdb(ctx)
 	if err := db.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
 		return nil, err
 	}
