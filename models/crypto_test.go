@@ -136,7 +136,7 @@ func TestRotateKeysWhileServing(t *testing.T) {
 	}
 	for _, pc := range personalColumns {
 		var n int64
-		cli.db.Table(pc.table).Where(pc.column+" <> '' AND "+pc.column+" NOT LIKE 'hk1.2.%'").Count(&n)
+		cli.db.Table(pc.table).Where(pc.column + " <> '' AND " + pc.column + " NOT LIKE 'hk1.2.%'").Count(&n)
 		if n != 0 {
 			t.Errorf("%s.%s: %d values not under the new key", pc.table, pc.column, n)
 		}
