@@ -23,6 +23,7 @@ var migrations = []migration{
 	{1, "initial schema", migrate0001},
 	{2, "seed taxonomy", migrate0002},
 	{3, "seal personal data at rest", migrate0003},
+	{4, "audit log", migrate0004},
 }
 
 // SchemaMigration records that a migration ran.
@@ -379,4 +380,25 @@ func migrate0003(tx *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// m4AuditEntry is the audit log's table as migration 4 makes it.
+type m4AuditEntry struct {
+	ID        uint      `gorm:"primaryKey;autoIncrement:false"`
+	At        time.Time `gorm:"not null;index"`
+	ActorID   *uint     `gorm:"index"`
+	Action    string    `gorm:"size:40;not null;index"`
+	Object    string    `gorm:"size:20;not null;default:'';index:idx_audit_object,priority:1"`
+	ObjectID  *uint     `gorm:"index:idx_audit_object,priority:2"`
+	IP        string    `gorm:"size:64;not null;default:''"`
+	RequestID string    `gorm:"size:64;not null;default:''"`
+	Detail    string    `gorm:"size:500;not null;default:''"`
+	PrevHash  string    `gorm:"size:64;not null;default:''"`
+	Hash      string    `gorm:"size:64;not null"`
+}
+
+func (m4AuditEntry) TableName() string { return "audit_entries" }
+
+func migrate0004(tx *gorm.DB) error {
+	return tx.Migrator().CreateTable(&m4AuditEntry{})
 }
