@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -34,6 +35,53 @@ func BenchmarkCreateCase(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkSearchLargeDatabase measures text search (summaries and names are sealed, so they
+// are opened and matched in the application) on a large database made with
+//
+//	HIMOYA_DB=/tmp/big.db himoya demo -cases 1000000 -months 24
+//	HIMOYA_BENCH_DB=/tmp/big.db go test ./models -run '^$' -bench SearchLargeDatabase -benchtime 5x
+//
+// It is skipped when HIMOYA_BENCH_DB is not set (CI has no such database).
+func BenchmarkSearchLargeDatabase(b *testing.B) {
+	path := os.Getenv("HIMOYA_BENCH_DB")
+	if path == "" {
+		b.Skip("set HIMOYA_BENCH_DB to a database made by himoya demo -cases 1000000")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	sup := &User{ID: 1, Role: RoleSupervisor}
+	var last Case
+	if err := s.rdb(ctx).Order("received_at DESC").First(&last).Error; err != nil {
+		b.Fatal(err)
+	}
+	month := last.ReceivedAt.In(s.Loc).AddDate(0, -1, 0)
+	from, to := month.Format("2006-01-02"), last.ReceivedAt.In(s.Loc).Format("2006-01-02")
+	for _, tc := range []struct {
+		name string
+		f    CaseFilter
+	}{
+		{"all-cases-capped", CaseFilter{Q: "dormitory"}},
+		{"last-month", CaseFilter{Q: "dormitory", From: from, To: to}},
+		{"last-month-one-region", CaseFilter{Q: "dormitory", From: from, To: to, Region: "RU-MOW"}},
+		{"open-critical", CaseFilter{Q: "dormitory", Open: true, Urgency: "critical"}},
+		{"no-text-last-month", CaseFilter{From: from, To: to}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var p *CasePage
+			for i := 0; i < b.N; i++ {
+				if p, err = s.ListCases(ctx, sup, tc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(p.Total), "matches")
 		})
 	}
 }

@@ -11,32 +11,33 @@ import (
 	"gorm.io/gorm"
 )
 
-// canSee reports whether u may open case c: supervisors see every case, caseworkers the
-// cases assigned to them and the unassigned queue.
-func canSee(u *User, c *Case) bool {
-	return u.Role.AtLeast(RoleSupervisor) || c.AssigneeID == nil || *c.AssigneeID == u.ID
-}
+// canSee and visible, who may see which case, are in access.go.
 
-// visible limits a query on cases to those u may see.
-func visible(u *User) func(*gorm.DB) *gorm.DB {
-	return func(q *gorm.DB) *gorm.DB {
-		if u.Role.AtLeast(RoleSupervisor) {
-			return q
-		}
-		return q.Where("cases.assignee_id IS NULL OR cases.assignee_id = ?", u.ID)
-	}
-}
-
-// GetCase loads a case with its caller, categories, documents, calls and timeline. A case u
-// may not see is ErrNotFound, so ids reveal nothing.
+// GetCase loads a case with its caller, categories, documents, calls and timeline, to show
+// it to u, and records the view in the audit log. A case u may not see is ErrNotFound, so ids
+// reveal nothing. Code that re-reads a case it has just changed uses getCase, which logs no
+// view.
 func (s *Store) GetCase(ctx context.Context, u *User, id uint) (*Case, error) {
-	return s.getCase(s.rdb(ctx), u, id)
+	cs, err := s.getCase(s.rdb(ctx), u, id)
+	if err != nil {
+		return nil, err
+	}
+	// A view changes nothing, so its entry has a short write transaction of its own; a view
+	// that cannot be logged is not shown.
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.audit(tx, Audit{Actor: u, Action: AuditCaseView, Object: ObjectCase, ObjectID: cs.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cs, nil
 }
 
 func (s *Store) getCase(db *gorm.DB, u *User, id uint) (*Case, error) {
 	var cs Case
 	err := db.Preload("Assignee").Preload("Caller").Preload("Event").Preload("Categories").
 		Preload("Documents", func(q *gorm.DB) *gorm.DB { return q.Order("id") }).
+		Preload("Shares", func(q *gorm.DB) *gorm.DB { return q.Order("created_at") }).Preload("Shares.User").
 		First(&cs, id).Error
 	if err != nil {
 		return nil, translate(err)
@@ -166,7 +167,7 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 		return q.Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC")
 	}
 	if text != "" {
-		return p, s.searchCases(ctx, q.Scopes(order), text, p)
+		return p, s.searchCases(ctx, q, text, p)
 	}
 	if err := q.Count(&p.Total).Error; err != nil {
 		return nil, err
@@ -187,20 +188,27 @@ const SearchLimit = 100000
 // filters select, which SearchLimit bounds (p.Capped says when it did).
 func (s *Store) searchCases(ctx context.Context, q *gorm.DB, text string, p *CasePage) error {
 	needle := strings.ToLower(text)
-	var ids []uint
 	type candidate struct {
-		ID        uint
-		Reference string
-		Summary   Personal
-		Name      Personal
+		ID         uint
+		Reference  string
+		Urgency    Urgency
+		ReceivedAt time.Time
+		Summary    Personal
+		Name       Personal
 	}
-	rows, err := q.Session(&gorm.Session{}).Model(&Case{}).Select("cases.id, cases.reference, cases.summary, callers.name").
-		Joins("LEFT JOIN callers ON callers.id = cases.caller_id").Limit(SearchLimit).Rows()
+	// The newest cases first: that order walks the index on received_at, so the read stops
+	// after SearchLimit rows instead of sorting every case; the matches are then put in the
+	// list's order (most urgent first) here.
+	rows, err := q.Session(&gorm.Session{}).Model(&Case{}).
+		Select("cases.id, cases.reference, cases.urgency, cases.received_at, cases.summary, callers.name").
+		Joins("LEFT JOIN callers ON callers.id = cases.caller_id").
+		Order("cases.received_at DESC").Order("cases.id DESC").Limit(SearchLimit).Rows()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	read := 0
+	var found []candidate
 	for rows.Next() {
 		var c candidate
 		if err := q.ScanRows(rows, &c); err != nil {
@@ -210,11 +218,28 @@ func (s *Store) searchCases(ctx context.Context, q *gorm.DB, text string, p *Cas
 		if strings.Contains(strings.ToLower(c.Reference), needle) ||
 			strings.Contains(strings.ToLower(c.Summary.String()), needle) ||
 			strings.Contains(strings.ToLower(c.Name.String()), needle) {
-			ids = append(ids, c.ID)
+			c.Summary, c.Name = "", "" // keep no more opened text than needed
+			found = append(found, c)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	rank := map[Urgency]int{UrgencyCritical: 0, UrgencyHigh: 1}
+	sort.SliceStable(found, func(i, j int) bool {
+		ri, ok := rank[found[i].Urgency]
+		if !ok {
+			ri = 2
+		}
+		rj, ok := rank[found[j].Urgency]
+		if !ok {
+			rj = 2
+		}
+		return ri < rj // within an urgency, the newest first, as read
+	})
+	ids := make([]uint, len(found))
+	for i, c := range found {
+		ids[i] = c.ID
 	}
 	p.Capped = read >= SearchLimit
 	p.Total = int64(len(ids))
@@ -277,6 +302,8 @@ type CaseUpdate struct {
 	CaseFields
 	// Present names the fields given; the others keep their values.
 	Present map[string]bool
+	// Restricted, when not nil, restricts the case or lifts the restriction (supervisors).
+	Restricted *bool
 }
 
 // UpdateCase changes a case's fields if nobody changed it since version in.Version, and
@@ -296,7 +323,7 @@ func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate)
 		if !canEdit(u, cs) {
 			return ErrForbidden
 		}
-		if cs.Status == StatusClosed {
+		if cs.Status == StatusClosed && !onlyRestricted(in.Present) {
 			return &ValidationError{Fields: map[string]string{"status": "the case is closed: reopen it to change it"}}
 		}
 		present := func(name string) bool { return in.Present[name] }
@@ -311,6 +338,13 @@ func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate)
 		}
 		fe := fieldErrors{}
 		var changed []string
+		if in.Restricted != nil && *in.Restricted != cs.Restricted {
+			if !u.Can(RoleSupervisor) {
+				return ErrForbidden // only supervisors restrict a case or lift the restriction
+			}
+			cs.Restricted = *in.Restricted
+			changed = append(changed, "restricted")
+		}
 		if err := s.applyFields(tx, fe, tax, cs, in.CaseFields, present, &changed); err != nil {
 			return err
 		}
@@ -321,12 +355,15 @@ func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate)
 			return nil
 		}
 		sort.Strings(changed)
+		if err := s.audit(tx, Audit{Actor: u, Action: AuditCaseUpdate, Object: ObjectCase, ObjectID: cs.ID, Detail: strings.Join(changed, ",")}); err != nil {
+			return err
+		}
 		return s.saveCase(tx, u, cs, CaseEntry{Kind: EntryEdit, Fields: strings.Join(changed, ",")})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.GetCase(ctx, u, id)
+	return s.getCase(s.rdb(ctx), u, id)
 }
 
 // saveCase writes a changed case under its optimistic version, replaces its categories and
@@ -337,7 +374,7 @@ func (s *Store) saveCase(tx *gorm.DB, u *User, cs *Case, entry CaseEntry) error 
 		"version": cs.Version + 1, "status": cs.Status, "category": cs.Category, "summary": cs.Summary,
 		"region": cs.Region, "city": cs.City, "place_type": cs.PlaceType, "perpetrator": cs.Perpetrator,
 		"people_affected": cs.PeopleAffected, "incident_at": cs.IncidentAt, "urgency": cs.Urgency,
-		"assignee_id": cs.AssigneeID, "outcome": cs.Outcome, "event_id": cs.EventID,
+		"assignee_id": cs.AssigneeID, "outcome": cs.Outcome, "event_id": cs.EventID, "restricted": cs.Restricted,
 		"assigned_at": cs.AssignedAt, "resolved_at": cs.ResolvedAt, "closed_at": cs.ClosedAt, "updated_at": now,
 	})
 	if res.Error != nil {
@@ -424,9 +461,15 @@ func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionI
 		}
 		now := s.now()
 		entry := CaseEntry{Kind: EntryStatus, FromStatus: cs.Status, ToStatus: r.To, Note: Personal(in.Note)}
+		if err := s.audit(tx, Audit{Actor: u, Action: AuditCaseMove, Object: ObjectCase, ObjectID: cs.ID, Detail: string(cs.Status) + "->" + string(r.To)}); err != nil {
+			return err
+		}
 		if assignee != nil && (cs.AssigneeID == nil || *cs.AssigneeID != assignee.ID) {
 			cs.AssigneeID, cs.Assignee = &assignee.ID, assignee
 			entry.AssigneeID = &assignee.ID
+			if err := s.auditAssign(tx, u, cs.ID, assignee.ID); err != nil {
+				return err
+			}
 		}
 		if r.To == StatusAssigned && cs.AssignedAt == nil {
 			cs.AssignedAt = &now
@@ -448,7 +491,7 @@ func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionI
 	if err != nil {
 		return nil, err
 	}
-	return s.GetCase(ctx, u, id)
+	return s.getCase(s.rdb(ctx), u, id)
 }
 
 // findAssignee resolves the assignee a move or assignment names, if any.
@@ -480,10 +523,10 @@ func (s *Store) findAssignee(tx *gorm.DB, fe fieldErrors, in TransitionInput) (*
 // Assign gives a case to a caseworker (supervisors). A new case moves to assigned; a case
 // further along keeps its status and records the change of hands.
 func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput) (*Case, error) {
-	if !u.Role.AtLeast(RoleSupervisor) {
+	if !u.Can(RoleSupervisor) {
 		return nil, ErrForbidden
 	}
-	cs, err := s.GetCase(ctx, u, id)
+	cs, err := s.getCase(s.rdb(ctx), u, id)
 	if err != nil {
 		return nil, err
 	}
@@ -518,12 +561,15 @@ func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput
 			return nil
 		}
 		cs.AssigneeID = &a.ID
+		if err := s.auditAssign(tx, u, cs.ID, a.ID); err != nil {
+			return err
+		}
 		return s.saveCase(tx, u, cs, CaseEntry{Kind: EntryAssign, AssigneeID: &a.ID, Note: Personal(note)})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.GetCase(ctx, u, id)
+	return s.getCase(s.rdb(ctx), u, id)
 }
 
 // AddNote adds a note to a case's timeline. Notes change no field, so they need no version.
@@ -544,6 +590,9 @@ func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) erro
 		if err := fe.err(); err != nil {
 			return err
 		}
+		if err := s.audit(tx, Audit{Actor: u, Action: AuditCaseNote, Object: ObjectCase, ObjectID: id}); err != nil {
+			return err
+		}
 		return tx.Create(&CaseEntry{CaseID: id, Kind: EntryNote, Note: Personal(note), UserID: u.ID, At: s.now()}).Error
 	})
 }
@@ -559,6 +608,9 @@ type CallerMatch struct {
 // FindCallers finds the callers on record with this phone number, and their cases, for a
 // caseworker taking a call from someone who called before.
 func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]CallerMatch, error) {
+	if !u.WorksOnCases() {
+		return nil, ErrForbidden
+	}
 	idx := phoneIndex(s.keys, phone)
 	if idx == "" {
 		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "enter a phone number with its country code"}}
@@ -571,14 +623,17 @@ func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]Calle
 	out := make([]CallerMatch, 0, len(callers))
 	for _, c := range callers {
 		m := CallerMatch{Caller: c}
-		err := db.Preload("Assignee").
+		err := db.Preload("Assignee").Preload("Shares").Scopes(notHidden(u)).
 			Where("cases.caller_id = ? OR cases.id IN (SELECT case_id FROM contacts WHERE caller_id = ?)", c.ID, c.ID).
 			Order("received_at DESC").Limit(20).Find(&m.Cases).Error
 		if err != nil {
 			return nil, err
 		}
-		if err := db.Model(&Contact{}).Where("caller_id = ?", c.ID).Count(&m.Calls).Error; err != nil {
+		if err := db.Model(&Contact{}).Scopes(callsNotHidden(u)).Where("caller_id = ?", c.ID).Count(&m.Calls).Error; err != nil {
 			return nil, err
+		}
+		if len(m.Cases) == 0 && m.Calls == 0 {
+			continue // all that is on record about this caller is in cases restricted away from u
 		}
 		out = append(out, m)
 	}
