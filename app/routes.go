@@ -69,6 +69,8 @@ func Routes() []Route {
 		{"GET", "/admin/taxonomy", admin, H((*handlers.Handler).ListTerms)},
 		{"POST", "/admin/taxonomy", admin, H((*handlers.Handler).CreateTerm)},
 		{"POST", "/admin/taxonomy/:id", admin, H((*handlers.Handler).UpdateTerm)},
+		{"GET", "/admin/audit", admin, H((*handlers.Handler).ListAudit)},
+		{"GET", "/admin/audit.csv", admin, H((*handlers.Handler).ExportAudit)},
 
 		{"GET", "/api/v1/taxonomy", anyUser, H((*handlers.Handler).APITaxonomy)},
 		{"GET", "/api/v1/cases", anyUser, H((*handlers.Handler).APIListCases)},

@@ -25,6 +25,7 @@ Usage:
   himoya demo [-months N] [-seed S] [-cases N] [-force]
   himoya keys rotate                      seal all personal data under a new key (the app may keep running)
                                           fill an empty database with synthetic data to try himoya
+  himoya audit verify                     check the audit log's chain: exit 0 if intact, 1 if not
 `
 
 // Run runs the command line args and returns the process exit code.
@@ -53,6 +54,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = demoCmd(ctx, cfg, args, stdout)
 	case "keys":
 		err = keysCmd(ctx, cfg, args, stdout)
+	case "audit":
+		err = auditCmd(ctx, cfg, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

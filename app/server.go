@@ -50,7 +50,9 @@ func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
 	a.Use(func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()
-		c.SetUserContext(ctx)
+		// The audit log records where each request came from.
+		rid, _ := c.Locals(requestid.ConfigDefault.ContextKey).(string)
+		c.SetUserContext(models.WithRequestInfo(ctx, c.IP(), rid))
 		return c.Next()
 	})
 	a.Use(h.Identify)

@@ -91,7 +91,7 @@ func (h *Handler) ListUsers(c *fiber.Ctx) error {
 func (h *Handler) CreateUser(c *fiber.Ctx) error {
 	in := models.UserInput{Email: c.FormValue("email"), Name: c.FormValue("name"),
 		Role: models.Role(c.FormValue("role")), Password: c.FormValue("password")}
-	_, err := h.Store.CreateUser(c.UserContext(), in)
+	_, err := h.Store.CreateUserAs(c.UserContext(), CurrentUser(c), in)
 	if ve := asValidationError(err); ve != nil {
 		p, err := h.usersPage(c)
 		if err != nil {

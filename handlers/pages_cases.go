@@ -338,6 +338,9 @@ type casePage struct {
 	Now        time.Time
 	// Retry holds what the user typed in a form that was refused, to show it again.
 	Retry caseRetry
+	// Audit is who opened and changed the case, shown when ShowAudit (supervisors).
+	Audit     []models.AuditEntry
+	ShowAudit bool
 }
 
 // IsAssignee reports whether user id is the case's assignee (to preselect them).
@@ -464,6 +467,13 @@ func (h *Handler) showCase(c *fiber.Ctx, status int, n uint, r caseRetry, msg st
 		for _, m := range p.Moves {
 			p.ShowAssign = p.ShowAssign && !m.PickAssignee
 		}
+	}
+	// The log of the case is for supervisors: models says who may read it.
+	switch p.Audit, err = h.Store.CaseAudit(c.UserContext(), u, cs.ID); {
+	case err == nil:
+		p.ShowAudit = true
+	case !errors.Is(err, models.ErrForbidden):
+		return err
 	}
 	return render(c, status, "cases/show", p)
 }

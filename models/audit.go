@@ -52,6 +52,24 @@ const (
 	AuditExport       = "export"
 )
 
+// AuditActions lists every action the log records, for the filters of the log's page.
+var AuditActions = []string{
+	AuditLoginOK, AuditLoginFail, AuditLogout, AuditCaseView, AuditCaseCreate, AuditCaseUpdate,
+	AuditCaseMove, AuditCaseAssign, AuditCaseNote, AuditContact, AuditUserCreate, AuditUserUpdate,
+	AuditUserPassword, AuditExport,
+}
+
+// Kinds of record an audit entry names.
+const (
+	ObjectCase    = "case"
+	ObjectContact = "contact"
+	ObjectUser    = "user"
+	ObjectAudit   = "audit"
+)
+
+// AuditObjects lists every kind of record the log names.
+var AuditObjects = []string{ObjectCase, ObjectContact, ObjectUser, ObjectAudit}
+
 type requestInfoKey struct{}
 
 // RequestInfo is where a request came from, for the audit log.

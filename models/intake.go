@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -393,12 +394,15 @@ func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*C
 		if err := tx.Create(&contact).Error; err != nil {
 			return err
 		}
+		if err := s.audit(tx, Audit{Actor: actor, Action: AuditCaseCreate, Object: ObjectCase, ObjectID: cs.ID}); err != nil {
+			return err
+		}
 		return tx.Create(&CaseEntry{CaseID: cs.ID, Kind: EntryOpened, ToStatus: StatusNew, UserID: actor.ID, At: now}).Error
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.GetCase(ctx, actor, cs.ID)
+	return s.getCase(s.rdb(ctx), actor, cs.ID)
 }
 
 // nextReference hands out the next reference of the year the call was received in, e.g.
@@ -472,6 +476,13 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 			}
 		}
 		if err := tx.Create(ct).Error; err != nil {
+			return err
+		}
+		detail := ""
+		if cs.ID != 0 {
+			detail = "case=" + strconv.FormatUint(uint64(cs.ID), 10)
+		}
+		if err := s.audit(tx, Audit{Actor: actor, Action: AuditContact, Object: ObjectContact, ObjectID: ct.ID, Detail: detail}); err != nil {
 			return err
 		}
 		if cs.ID != 0 {

@@ -71,9 +71,22 @@ func (s *Store) SessionUser(ctx context.Context, tok string) (*User, error) {
 	return sess.User, nil
 }
 
-// EndSession ends the session whose cookie secret is tok (logout).
+// EndSession ends the session whose cookie secret is tok (logout), and records it in the
+// audit log.
 func (s *Store) EndSession(ctx context.Context, tok string) error {
-	return s.wdb(ctx).Delete(&Session{}, "id = ?", hashToken(tok)).Error
+	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		var sess Session
+		if err := tx.Where("id = ?", hashToken(tok)).Limit(1).Find(&sess).Error; err != nil {
+			return err
+		}
+		if sess.ID == "" {
+			return nil // already ended
+		}
+		if err := tx.Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Actor: &User{ID: sess.UserID}, Action: AuditLogout, Object: ObjectUser, ObjectID: sess.UserID})
+	})
 }
 
 // PurgeSessions deletes expired sessions and old login failures.

@@ -143,8 +143,17 @@ func checkPasswordRules(fe fieldErrors, pw string) {
 	}
 }
 
-// CreateUser adds an account.
+// CreateUser adds an account without an acting user: the command line and the first start.
 func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+	return s.CreateUserAs(ctx, nil, in)
+}
+
+// CreateUserAs adds an account on behalf of actor, an admin (nil: the command line), and
+// records it in the audit log.
+func (s *Store) CreateUserAs(ctx context.Context, actor *User, in UserInput) (*User, error) {
+	if actor != nil && !actor.Role.AtLeast(RoleAdmin) {
+		return nil, ErrForbidden
+	}
 	in.Email = normEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	fe := fieldErrors{}
@@ -166,7 +175,13 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 		return nil, err
 	}
 	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, Active: true}
-	if err := s.wdb(ctx).Create(u).Error; err != nil {
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Actor: actor, Action: AuditUserCreate, Object: ObjectUser, ObjectID: u.ID, Detail: "role=" + string(u.Role)})
+	})
+	if err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return nil, &ValidationError{Fields: map[string]string{"email": "an account with this e-mail exists"}}
 		}
@@ -239,9 +254,15 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 		if err := tx.First(&u, id).Error; err != nil {
 			return translate(err)
 		}
+		detail := userChanges(&u, strings.TrimSpace(name), role, active)
 		u.Name, u.Role, u.Active = strings.TrimSpace(name), role, active
 		if err := tx.Save(&u).Error; err != nil {
 			return err
+		}
+		if detail != "" {
+			if err := s.audit(tx, Audit{Actor: actor, Action: AuditUserUpdate, Object: ObjectUser, ObjectID: u.ID, Detail: detail}); err != nil {
+				return err
+			}
 		}
 		if !active { // a deactivated account loses its sessions at once
 			return tx.Where("user_id = ?", id).Delete(&Session{}).Error
@@ -275,6 +296,13 @@ func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, 
 	}
 	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash).Error; err != nil {
+			return err
+		}
+		detail := "change"
+		if actor.ID != id {
+			detail = "reset"
+		}
+		if err := s.audit(tx, Audit{Actor: actor, Action: AuditUserPassword, Object: ObjectUser, ObjectID: id, Detail: detail}); err != nil {
 			return err
 		}
 		return tx.Where("user_id = ? AND id <> ?", id, hashToken(keepSession)).Delete(&Session{}).Error
@@ -313,12 +341,13 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 	if err := db.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
 		return nil, err
 	}
-	if byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress {
-		return nil, ErrRateLimited
-	}
+	limited := byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress
 	u, err := userByEmail(db, email)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
+	}
+	if limited {
+		return nil, s.auditLoginFailure(ctx, u, "rate_limited", nil)
 	}
 	hash := dummyHash
 	if u != nil {
@@ -326,15 +355,50 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 	}
 	ok := s.checkPassword(hash, password)
 	if u == nil || !ok || !u.Active {
-		if err := db.Create(&LoginFailure{AccountKey: key, IP: ip, At: s.now()}).Error; err != nil {
-			return nil, err
+		reason := "password"
+		switch {
+		case u == nil:
+			reason = "unknown_account"
+		case ok:
+			reason = "inactive"
 		}
-		return nil, ErrBadLogin
+		return nil, s.auditLoginFailure(ctx, u, reason, &LoginFailure{AccountKey: key, IP: ip, At: s.now()})
 	}
-	if err := db.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Actor: u, Action: AuditLoginOK, Object: ObjectUser, ObjectID: u.ID})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// auditLoginFailure records a refused login (and the failure that counts towards the
+// limits, if any) and returns the error the user gets. The log names the account when the
+// e-mail was one (u), never the e-mail typed nor the password; reason is a code.
+func (s *Store) auditLoginFailure(ctx context.Context, u *User, reason string, f *LoginFailure) error {
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		if f != nil {
+			if err := tx.Create(f).Error; err != nil {
+				return err
+			}
+		}
+		a := Audit{Action: AuditLoginFail, Detail: reason}
+		if u != nil {
+			a.Actor, a.Object, a.ObjectID = u, ObjectUser, u.ID
+		}
+		return s.audit(tx, a)
+	})
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return ErrRateLimited
+	}
+	return ErrBadLogin
 }
 
 // newToken returns a random secret: 32 bytes, base64url.

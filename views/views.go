@@ -12,7 +12,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials errors auth calls cases events admin account
+//go:embed layouts partials errors auth calls cases events admin account audit
 var FS embed.FS
 
 //go:embed static

@@ -1,0 +1,169 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"himoya/models"
+)
+
+// auditPage is the admin's view of the whole audit log, with its filters.
+type auditPage struct {
+	Page
+	Filter     models.AuditFilter
+	Result     *models.AuditPage
+	Choices    *models.AuditChoices
+	Prev, Next int
+}
+
+// query is the filter as a URL query (codes and numbers only).
+func (p auditPage) query() url.Values {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" && v != "0" {
+			q.Set(k, v)
+		}
+	}
+	f := p.Filter
+	set("actor", strconv.FormatUint(uint64(f.ActorID), 10))
+	set("action", f.Action)
+	set("object", f.Object)
+	set("object_id", strconv.FormatUint(uint64(f.ObjectID), 10))
+	set("from", f.From)
+	set("to", f.To)
+	return q
+}
+
+// PageURL is the link to another page of the log.
+func (p auditPage) PageURL(n int) string {
+	q := p.query()
+	q.Set("page", strconv.Itoa(n))
+	return "/admin/audit?" + q.Encode()
+}
+
+// CSVURL is the link that exports what the filters select.
+func (p auditPage) CSVURL() string {
+	if q := p.query().Encode(); q != "" {
+		return "/admin/audit.csv?" + q
+	}
+	return "/admin/audit.csv"
+}
+
+// IsActor reports whether account id is the chosen actor (to preselect it).
+func (p auditPage) IsActor(id uint) bool { return p.Filter.ActorID == id }
+
+// readAuditFilter reads the log's filters from the query. The actor and kind come from
+// selects, so ids that are not numbers are a tampered request; a bad page goes on as -1,
+// which models refuses with a message.
+func readAuditFilter(c *fiber.Ctx) (models.AuditFilter, error) {
+	f := models.AuditFilter{Action: c.Query("action"), Object: c.Query("object"), From: c.Query("from"), To: c.Query("to")}
+	for k, dst := range map[string]*uint{"actor": &f.ActorID, "object_id": &f.ObjectID} {
+		if v := strings.TrimSpace(c.Query(k)); v != "" {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return f, models.ErrBadInput
+			}
+			*dst = uint(n)
+		}
+	}
+	if v := c.Query("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			n = -1
+		}
+		f.Page = n
+	}
+	return f, nil
+}
+
+// ListAudit shows the audit log, newest first, filtered and paged (admins).
+func (h *Handler) ListAudit(c *fiber.Ctx) error {
+	f, err := readAuditFilter(c)
+	if err != nil {
+		return err
+	}
+	p := auditPage{Page: h.page(c, "Audit log", "audit"), Filter: f}
+	if p.Choices, err = h.Store.AuditFilterChoices(c.UserContext(), p.User); err != nil {
+		return err
+	}
+	p.Result, err = h.Store.ListAudit(c.UserContext(), p.User, f)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		p.Errors, p.Error = ve.Fields, "Some filters need correcting: see the messages below."
+		return render(c, fiber.StatusUnprocessableEntity, "audit/index", p)
+	} else if err != nil {
+		return err
+	}
+	if p.Result.Page > 1 {
+		p.Prev = p.Result.Page - 1
+	}
+	if p.Result.Page < p.Result.Pages() {
+		p.Next = p.Result.Page + 1
+	}
+	return render(c, fiber.StatusOK, "audit/index", p)
+}
+
+// auditCSVHeader names the export's columns.
+var auditCSVHeader = []string{"id", "at", "actor_id", "actor", "action", "object", "object_id", "ip", "request_id", "detail", "prev_hash", "hash"}
+
+// ExportAudit sends what the log's filters select as CSV, oldest first (admins). The export
+// is recorded in the log.
+func (h *Handler) ExportAudit(c *fiber.Ctx) error {
+	f, err := readAuditFilter(c)
+	if err != nil {
+		return err
+	}
+	// The body is buffered until the handler returns, so a failed export sends no CSV.
+	w := csv.NewWriter(c)
+	if err := w.Write(auditCSVHeader); err != nil {
+		return err
+	}
+	_, err = h.Store.ExportAudit(c.UserContext(), CurrentUser(c), f, func(e *models.AuditEntry) error {
+		return w.Write(auditCSVRow(e, h.Store.Loc))
+	})
+	if w.Flush(); err == nil {
+		err = w.Error()
+	}
+	if err != nil {
+		c.Response().ResetBody()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="himoya-audit.csv"`)
+	return nil
+}
+
+// auditCSVRow is one entry as a row of the export.
+func auditCSVRow(e *models.AuditEntry, loc *time.Location) []string {
+	opt := func(p *uint) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatUint(uint64(*p), 10)
+	}
+	actor := ""
+	if e.Actor != nil {
+		actor = e.Actor.Email
+	}
+	row := []string{strconv.FormatUint(uint64(e.ID), 10), e.At.In(loc).Format(time.RFC3339), opt(e.ActorID), actor,
+		e.Action, e.Object, opt(e.ObjectID), e.IP, e.RequestID, e.Detail, e.PrevHash, e.Hash}
+	for i, v := range row {
+		row[i] = spreadsheetSafe(v)
+	}
+	return row
+}
+
+// spreadsheetSafe keeps a spreadsheet from reading a value as a formula (CSV injection): a
+// value starting with = + - @ or a control character gets a leading apostrophe.
+func spreadsheetSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
