@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/pquerna/otp/totp"
 
 	"himoya/models"
 )
@@ -24,6 +26,16 @@ type testEnv struct {
 	Store *models.Store
 	App   *fiber.App
 	Path  string // the database file
+	// second holds, by e-mail, the two-factor secrets that login set up.
+	second map[string]*secondFactor
+}
+
+// secondFactor is what the tests keep of an account's two-factor login: the secret, the
+// unused recovery codes, and the last TOTP time step used (a code is accepted once).
+type secondFactor struct {
+	secret   string
+	recovery []string
+	lastStep int64
 }
 
 const testPassword = "correct horse battery"
@@ -41,7 +53,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testEnv{t: t, Store: s, App: a, Path: path}
+	return &testEnv{t: t, Store: s, App: a, Path: path, second: map[string]*secondFactor{}}
 }
 
 // user adds an account with testPassword.
@@ -119,16 +131,91 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (e *testEnv) browser() *browser { return &browser{e: e, cookies: map[string]string{}} }
 
-// login logs a browser in with testPassword and fails the test if that does not work.
+// login logs a browser in with testPassword and fails the test if that does not work. It
+// goes through two-factor login as a person would: it types the code (or, when this test
+// already used the current code, a recovery code) of an account that has it, and sets it up
+// for a supervisor or admin who must and has not yet.
 func (e *testEnv) login(email string) *browser {
 	e.t.Helper()
 	b := e.browser()
 	b.get("/login")
 	resp, _ := b.post("/login", url.Values{"email": {email}, "password": {testPassword}})
-	if resp.StatusCode != http.StatusSeeOther || b.cookies["himoya_session"] == "" {
+	if resp.StatusCode != http.StatusSeeOther {
 		e.t.Fatalf("login as %s: status %d", email, resp.StatusCode)
 	}
+	switch resp.Header.Get("Location") {
+	case "/login/2fa":
+		b.get("/login/2fa")
+		resp, _ = b.post("/login/2fa", url.Values{"code": {e.secondCode(email)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			e.t.Fatalf("login as %s, second step: status %d", email, resp.StatusCode)
+		}
+	case "/account/2fa":
+		e.enrol(b, email)
+	}
+	if b.cookies["himoya_session"] == "" {
+		e.t.Fatalf("login as %s: no session", email)
+	}
 	return b
+}
+
+var (
+	totpSecretText   = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7]+)</code>`)
+	recoveryCodeText = regexp.MustCompile(`<li><code>([a-z0-9-]{14})</code></li>`)
+)
+
+// enrol sets up two-factor login for the logged-in browser b of email, the way a person does
+// on /account/2fa, and keeps the secret and recovery codes for later logins.
+func (e *testEnv) enrol(b *browser, email string) {
+	e.t.Helper()
+	_, body := b.get("/account/2fa")
+	m := totpSecretText.FindStringSubmatch(body)
+	if m == nil {
+		e.t.Fatalf("enrolment page of %s shows no secret", email)
+	}
+	sf := &secondFactor{secret: m[1]}
+	resp, body := b.post("/account/2fa", url.Values{"code": {sf.code(e.t)}})
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("confirming two-factor login of %s: status %d", email, resp.StatusCode)
+	}
+	for _, m := range recoveryCodeText.FindAllStringSubmatch(body, -1) {
+		sf.recovery = append(sf.recovery, m[1])
+	}
+	if len(sf.recovery) != 10 {
+		e.t.Fatalf("enrolment of %s showed %d recovery codes", email, len(sf.recovery))
+	}
+	e.second[email] = sf
+}
+
+// code is the TOTP code of the current time step, which it marks used.
+func (sf *secondFactor) code(t *testing.T) string {
+	t.Helper()
+	now := time.Now()
+	code, err := totp.GenerateCode(sf.secret, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf.lastStep = now.Unix() / 30
+	return code
+}
+
+// secondCode is a second factor for the next login of email: the current TOTP code, or a
+// recovery code when this step's code was used already.
+func (e *testEnv) secondCode(email string) string {
+	e.t.Helper()
+	sf := e.second[email]
+	if sf == nil {
+		e.t.Fatalf("%s has two-factor login that this test did not set up", email)
+	}
+	if time.Now().Unix()/30 > sf.lastStep {
+		return sf.code(e.t)
+	}
+	if len(sf.recovery) == 0 {
+		e.t.Fatalf("%s: no recovery code left for another login within 30 s", email)
+	}
+	c := sf.recovery[0]
+	sf.recovery = sf.recovery[1:]
+	return c
 }
 
 func (b *browser) send(req *http.Request) (*http.Response, string) {

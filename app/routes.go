@@ -14,11 +14,15 @@ type Access struct {
 	Public bool
 	// Min is the lowest role allowed.
 	Min models.Role
+	// Enrolling routes stay open to a user who must set up two-factor login first (their
+	// role requires it and they have not): every other page sends them to the set-up.
+	Enrolling bool
 }
 
 var (
 	public     = Access{Public: true}
 	anyUser    = Access{Min: models.RoleCaseworker}
+	enrolling  = Access{Min: models.RoleCaseworker, Enrolling: true}
 	supervisor = Access{Min: models.RoleSupervisor}
 	admin      = Access{Min: models.RoleAdmin}
 )
@@ -41,7 +45,13 @@ func Routes() []Route {
 
 		{"GET", "/login", public, H((*handlers.Handler).ShowLogin)},
 		{"POST", "/login", public, H((*handlers.Handler).Login)},
-		{"POST", "/logout", anyUser, H((*handlers.Handler).Logout)},
+		// The second step of a login: its handler requires the pending login's cookie.
+		{"GET", "/login/2fa", public, H((*handlers.Handler).ShowSecondStep)},
+		{"POST", "/login/2fa", public, H((*handlers.Handler).SecondStep)},
+		{"POST", "/logout", enrolling, H((*handlers.Handler).Logout)},
+		{"GET", "/account/2fa", enrolling, H((*handlers.Handler).ShowTwoFactor)},
+		{"POST", "/account/2fa", enrolling, H((*handlers.Handler).ConfirmTwoFactor)},
+		{"POST", "/account/sessions/:id/end", anyUser, H((*handlers.Handler).EndSession)},
 		{"GET", "/", anyUser, H((*handlers.Handler).Home)},
 		{"GET", "/account", anyUser, H((*handlers.Handler).ShowAccount)},
 		{"POST", "/account/password", anyUser, H((*handlers.Handler).ChangePassword)},
@@ -66,6 +76,8 @@ func Routes() []Route {
 		{"POST", "/admin/users", admin, H((*handlers.Handler).CreateUser)},
 		{"POST", "/admin/users/:id", admin, H((*handlers.Handler).UpdateUser)},
 		{"POST", "/admin/users/:id/password", admin, H((*handlers.Handler).ResetPassword)},
+		{"POST", "/admin/users/:id/sessions/end", admin, H((*handlers.Handler).EndUserSessions)},
+		{"POST", "/admin/users/:id/2fa/reset", admin, H((*handlers.Handler).ResetTwoFactor)},
 		{"GET", "/admin/taxonomy", admin, H((*handlers.Handler).ListTerms)},
 		{"POST", "/admin/taxonomy", admin, H((*handlers.Handler).CreateTerm)},
 		{"POST", "/admin/taxonomy/:id", admin, H((*handlers.Handler).UpdateTerm)},
@@ -100,6 +112,9 @@ func guard(acc Access) fiber.Handler {
 		u := handlers.CurrentUser(c)
 		if u == nil {
 			return models.ErrUnauthenticated
+		}
+		if handlers.MustEnrol(c) && !acc.Enrolling {
+			return c.Redirect("/account/2fa", fiber.StatusSeeOther)
 		}
 		if acc.Min == "" || !u.Role.AtLeast(acc.Min) {
 			return models.ErrForbidden

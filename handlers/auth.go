@@ -12,10 +12,12 @@ import (
 )
 
 // Cookie names. The session cookie holds a secret whose hash is the session's row id; the
-// pre-session cookie binds the CSRF token of the login form before anyone is logged in.
+// pre-session cookie binds the CSRF token of the login form before anyone is logged in; the
+// pending cookie holds the secret of a login halfway (password right, second factor awaited).
 const (
 	sessionCookie = "himoya_session"
 	preCookie     = "himoya_pre"
+	pendingCookie = "himoya_2fa"
 )
 
 func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
@@ -32,7 +34,7 @@ func (h *Handler) Identify(c *fiber.Ctx) error {
 		if !ok {
 			return c.Next()
 		}
-		u, err := h.Store.TokenUser(c.UserContext(), strings.TrimSpace(tok))
+		u, err := h.Store.TokenUserFrom(c.UserContext(), strings.TrimSpace(tok), c.IP())
 		if err != nil {
 			return err
 		}
@@ -46,12 +48,16 @@ func (h *Handler) Identify(c *fiber.Ctx) error {
 		case err == nil:
 			c.Locals(localUser, u)
 			c.Locals(localToken, tok)
+			c.Locals(localEnrol, h.Store.MustEnrolTwoFactor(u))
 			bound = tok
 		case errors.Is(err, models.ErrUnauthenticated):
 			clearCookie(c, sessionCookie)
 		default:
 			return err
 		}
+	}
+	if bound == "" {
+		bound = c.Cookies(pendingCookie)
 	}
 	if bound == "" {
 		bound = c.Cookies(preCookie)
@@ -122,10 +128,11 @@ func (h *Handler) ShowLogin(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, "auth/login", loginPage{Page: h.page(c, "Log in", "")})
 }
 
-// Login checks the e-mail and password and starts a new session.
+// Login checks the e-mail and password and starts a new session, or, for an account with
+// two-factor login, a pending login that the code form finishes.
 func (h *Handler) Login(c *fiber.Ctx) error {
 	email := c.FormValue("email")
-	u, err := h.Store.Authenticate(c.UserContext(), email, c.FormValue("password"), c.IP())
+	res, err := h.Store.Login(c.UserContext(), email, c.FormValue("password"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if errors.Is(err, models.ErrBadLogin) || errors.Is(err, models.ErrRateLimited) {
 		p := loginPage{Page: h.page(c, "Log in", ""), Email: email}
 		p.Error = err.Error()
@@ -141,13 +148,58 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 		if err := h.Store.EndSession(c.UserContext(), old); err != nil {
 			return err
 		}
+		clearCookie(c, sessionCookie)
 	}
-	tok, err := h.Store.CreateSession(c.UserContext(), u, c.IP(), c.Get(fiber.HeaderUserAgent))
-	if err != nil {
+	clearCookie(c, preCookie)
+	if res.SecondStep {
+		setCookie(c, pendingCookie, res.Token, 0)
+		return seeOther(c, "/login/2fa")
+	}
+	setCookie(c, sessionCookie, res.Token, 0)
+	if res.MustEnrol {
+		return seeOther(c, "/account/2fa")
+	}
+	return seeOther(c, "/")
+}
+
+// secondStepPage is the form that asks for the second factor.
+type secondStepPage struct {
+	Page
+}
+
+// ShowSecondStep asks for the code of a login whose password was right.
+func (h *Handler) ShowSecondStep(c *fiber.Ctx) error {
+	if _, err := h.Store.PendingLogin(c.UserContext(), c.Cookies(pendingCookie)); errors.Is(err, models.ErrUnauthenticated) {
+		clearCookie(c, pendingCookie)
+		return seeOther(c, "/login")
+	} else if err != nil {
 		return err
 	}
+	return render(c, fiber.StatusOK, "auth/second_step", secondStepPage{Page: h.page(c, "Two-factor code", "")})
+}
+
+// SecondStep checks the code (from the app, or a recovery code) and starts the session.
+func (h *Handler) SecondStep(c *fiber.Ctx) error {
+	_, tok, err := h.Store.FinishLogin(c.UserContext(), c.Cookies(pendingCookie), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
+	switch {
+	case errors.Is(err, models.ErrBadCode):
+		p := secondStepPage{Page: h.page(c, "Two-factor code", "")}
+		p.Errors = map[string]string{"code": err.Error()}
+		return render(c, fiber.StatusUnauthorized, "auth/second_step", p)
+	case errors.Is(err, models.ErrRateLimited):
+		clearCookie(c, pendingCookie)
+		p := loginPage{Page: h.page(c, "Log in", "")}
+		p.Error = err.Error()
+		return render(c, fiber.StatusTooManyRequests, "auth/login", p)
+	case errors.Is(err, models.ErrUnauthenticated):
+		clearCookie(c, pendingCookie)
+		flash(c, "Your login timed out: enter your e-mail and password again.")
+		return seeOther(c, "/login")
+	case err != nil:
+		return err
+	}
+	clearCookie(c, pendingCookie)
 	setCookie(c, sessionCookie, tok, 0)
-	clearCookie(c, preCookie)
 	return seeOther(c, "/")
 }
 
@@ -170,34 +222,13 @@ func (h *Handler) Home(c *fiber.Ctx) error {
 	return seeOther(c, "/cases?assignee=me&open=1")
 }
 
-// accountPage shows the user's own account.
-type accountPage struct {
-	Page
-}
+// localEnrol marks a request whose user must set up two-factor login before anything else.
+const localEnrol = "himoya.enrol"
 
-// ShowAccount shows the user's account and the password form.
-func (h *Handler) ShowAccount(c *fiber.Ctx) error {
-	return render(c, fiber.StatusOK, "account/show", accountPage{Page: h.page(c, "Your account", "account")})
-}
-
-// ChangePassword changes the user's own password; their other sessions end.
-func (h *Handler) ChangePassword(c *fiber.Ctx) error {
-	u := CurrentUser(c)
-	tok, _ := c.Locals(localToken).(string)
-	if c.FormValue("next") != c.FormValue("confirm") {
-		p := accountPage{Page: h.page(c, "Your account", "account")}
-		p.Errors = map[string]string{"confirm": "the two new passwords differ"}
-		return render(c, fiber.StatusUnprocessableEntity, "account/show", p)
-	}
-	err := h.Store.SetPassword(c.UserContext(), u, u.ID, c.FormValue("current"), c.FormValue("next"), tok)
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		p := accountPage{Page: h.page(c, "Your account", "account")}
-		p.Errors = ve.Fields
-		return render(c, fiber.StatusUnprocessableEntity, "account/show", p)
-	} else if err != nil {
-		return err
-	}
-	flash(c, "Password changed. Your other sessions have ended.")
-	return seeOther(c, "/account")
+// MustEnrol reports whether the logged-in user of a page request must set up two-factor
+// login first (the route guard then sends them to the set-up page). API requests never do:
+// tokens are separate from logins.
+func MustEnrol(c *fiber.Ctx) bool {
+	b, _ := c.Locals(localEnrol).(bool)
+	return b
 }

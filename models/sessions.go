@@ -23,18 +23,26 @@ type Session struct {
 	LastSeenAt time.Time
 	IP         string
 	UserAgent  string
+	// Pending marks a login halfway: the password was right and the second factor is
+	// awaited. It opens nothing but the code form (see Login).
+	Pending bool
 }
 
 // CreateSession starts a session for u and returns the secret for its cookie. Each login
 // gets a new secret (no session fixation).
 func (s *Store) CreateSession(ctx context.Context, u *User, ip, userAgent string) (string, error) {
+	return s.createSession(s.wdb(ctx), u, ip, userAgent, false)
+}
+
+// createSession stores a new session, or a pending login, in tx and returns its secret.
+func (s *Store) createSession(tx *gorm.DB, u *User, ip, userAgent string, pending bool) (string, error) {
 	tok := newToken()
 	now := s.now()
 	if len(userAgent) > 200 {
 		userAgent = userAgent[:200]
 	}
-	sess := Session{ID: hashToken(tok), UserID: u.ID, CreatedAt: now, LastSeenAt: now, IP: ip, UserAgent: userAgent}
-	if err := s.wdb(ctx).Create(&sess).Error; err != nil {
+	sess := Session{ID: hashToken(tok), UserID: u.ID, CreatedAt: now, LastSeenAt: now, IP: ip, UserAgent: userAgent, Pending: pending}
+	if err := tx.Create(&sess).Error; err != nil {
 		return "", err
 	}
 	return tok, nil
@@ -50,7 +58,7 @@ func (s *Store) SessionUser(ctx context.Context, tok string) (*User, error) {
 		return nil, ErrUnauthenticated
 	}
 	var sess Session
-	err := s.rdb(ctx).Preload("User").Where("id = ?", hashToken(tok)).First(&sess).Error
+	err := s.rdb(ctx).Preload("User").Where("id = ? AND NOT pending", hashToken(tok)).First(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrUnauthenticated
 	} else if err != nil {
@@ -89,11 +97,16 @@ func (s *Store) EndSession(ctx context.Context, tok string) error {
 	})
 }
 
-// PurgeSessions deletes expired sessions and old login failures.
+// PurgeSessions deletes expired sessions and pending logins, and old login and token
+// failures.
 func (s *Store) PurgeSessions(ctx context.Context) error {
 	now := s.now()
 	db := s.wdb(ctx)
-	if err := db.Where("last_seen_at < ? OR created_at < ?", now.Add(-s.IdleTimeout), now.Add(-s.MaxSessionAge)).Delete(&Session{}).Error; err != nil {
+	if err := db.Where("last_seen_at < ? OR created_at < ? OR (pending AND created_at < ?)", now.Add(-s.IdleTimeout),
+		now.Add(-s.MaxSessionAge), now.Add(-pendingLoginAge)).Delete(&Session{}).Error; err != nil {
+		return err
+	}
+	if err := db.Where("at < ?", now.Add(-tokenWindow)).Delete(&TokenFailure{}).Error; err != nil {
 		return err
 	}
 	return db.Where("at < ?", now.Add(-loginWindow)).Delete(&LoginFailure{}).Error

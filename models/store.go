@@ -36,6 +36,10 @@ type Store struct {
 	// IdleTimeout and MaxSessionAge bound a login session.
 	IdleTimeout   time.Duration
 	MaxSessionAge time.Duration
+	// TwoFactorFrom is the lowest role that must log in with a second factor (TOTP); the
+	// empty value means supervisors and admins. Set it to a role that is not one (e.g.
+	// "none") to require it of nobody; every account may still turn it on.
+	TwoFactorFrom Role
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// KeyFileCreated is set when Open made a new key file (the first start).

@@ -48,14 +48,16 @@ func (r Role) AtLeast(min Role) bool { return r.rank() > 0 && r.rank() >= min.ra
 
 // User is a person who works with himoya: a caseworker, supervisor or admin.
 type User struct {
-	ID           uint      `json:"-"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         Role      `json:"role"`
-	PasswordHash string    `json:"-"`
-	Active       bool      `json:"active"`
-	CreatedAt    time.Time `json:"-"`
-	UpdatedAt    time.Time `json:"-"`
+	ID           uint   `json:"-"`
+	Email        string `json:"email"`
+	Name         string `json:"name"`
+	Role         Role   `json:"role"`
+	PasswordHash string `json:"-"`
+	Active       bool   `json:"active"`
+	// TwoFactorAt is when the account set up two-factor login; nil: it has not.
+	TwoFactorAt *time.Time `json:"-"`
+	CreatedAt   time.Time  `json:"-"`
+	UpdatedAt   time.Time  `json:"-"`
 }
 
 // DisplayName is the name, or the e-mail when there is none.
@@ -140,6 +142,8 @@ func checkPasswordRules(fe fieldErrors, pw string) {
 		fe.add("password", fmt.Sprintf("use at least %d characters", MinPasswordLength))
 	} else if len(pw) > 1024 {
 		fe.add("password", "use at most 1024 characters")
+	} else if IsCommonPassword(pw) {
+		fe.add("password", "this password is on a list of common passwords that attackers try first: choose another")
 	}
 }
 
@@ -365,8 +369,12 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 		return nil, s.auditLoginFailure(ctx, u, reason, &LoginFailure{AccountKey: key, IP: ip, At: s.now()})
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
-			return err
+		// With two-factor login the failures are cleared once the code is right (FinishLogin),
+		// so that a known password does not buy endless guesses at codes.
+		if u.TwoFactorAt == nil {
+			if err := tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
+				return err
+			}
 		}
 		return s.audit(tx, Audit{Actor: u, Action: AuditLoginOK, Object: ObjectUser, ObjectID: u.ID})
 	})

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"html/template"
+
+	"github.com/gofiber/fiber/v2"
+
+	"himoya/models"
+)
+
+// accountPage shows the user's own account: password, two-factor login, sessions.
+type accountPage struct {
+	Page
+	Sessions  []models.SessionInfo
+	TwoFactor bool
+}
+
+// accountPage loads the account page's data.
+func (h *Handler) accountPage(c *fiber.Ctx) (*accountPage, error) {
+	u := CurrentUser(c)
+	tok, _ := c.Locals(localToken).(string)
+	ss, err := h.Store.ListSessions(c.UserContext(), u, tok)
+	if err != nil {
+		return nil, err
+	}
+	return &accountPage{Page: h.page(c, "Your account", "account"), Sessions: ss, TwoFactor: u.TwoFactorAt != nil}, nil
+}
+
+// ShowAccount shows the user's account, the password form and their sessions.
+func (h *Handler) ShowAccount(c *fiber.Ctx) error {
+	p, err := h.accountPage(c)
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, "account/show", p)
+}
+
+// ChangePassword changes the user's own password; their other sessions end.
+func (h *Handler) ChangePassword(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	tok, _ := c.Locals(localToken).(string)
+	var err error = &models.ValidationError{Fields: map[string]string{"confirm": "the two new passwords differ"}}
+	if c.FormValue("next") == c.FormValue("confirm") {
+		err = h.Store.SetPassword(c.UserContext(), u, u.ID, c.FormValue("current"), c.FormValue("next"), tok)
+	}
+	if ve := asValidationError(err); ve != nil {
+		p, perr := h.accountPage(c)
+		if perr != nil {
+			return perr
+		}
+		p.Errors = ve.Fields
+		return render(c, fiber.StatusUnprocessableEntity, "account/show", p)
+	} else if err != nil {
+		return err
+	}
+	flash(c, "Password changed. Your other sessions have ended.")
+	return seeOther(c, "/account")
+}
+
+// EndSession ends one of the user's own sessions (another browser or device).
+func (h *Handler) EndSession(c *fiber.Ctx) error {
+	if err := h.Store.EndOwnSession(c.UserContext(), CurrentUser(c), c.Params("id")); err != nil {
+		return err
+	}
+	flash(c, "That session has ended: whoever used it must log in again.")
+	return seeOther(c, "/account")
+}
+
+// twoFactorPage sets up two-factor login: a QR code and the secret as text, and the form
+// that confirms them with a code.
+type twoFactorPage struct {
+	Page
+	models.Enrolment
+	QR template.URL
+	// Codes are the recovery codes, shown once, right after the set-up is confirmed.
+	Codes []string
+}
+
+// ShowTwoFactor shows the set-up of two-factor login (or of a new phone).
+func (h *Handler) ShowTwoFactor(c *fiber.Ctx) error {
+	return h.twoFactorForm(c, fiber.StatusOK, nil)
+}
+
+func (h *Handler) twoFactorForm(c *fiber.Ctx, status int, errs map[string]string) error {
+	en, err := h.Store.StartEnrolment(c.UserContext(), CurrentUser(c))
+	if err != nil {
+		return err
+	}
+	p := twoFactorPage{Page: h.page(c, "Two-factor login", "account"), Enrolment: *en,
+		// A data: URI made here from our own PNG: the CSP allows img-src data:.
+		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(en.QRPNG))}
+	p.Errors = errs
+	return render(c, status, "account/two_factor", p)
+}
+
+// ConfirmTwoFactor turns two-factor login on once the code from the app matches, and shows
+// the recovery codes this once.
+func (h *Handler) ConfirmTwoFactor(c *fiber.Ctx) error {
+	codes, err := h.Store.ConfirmEnrolment(c.UserContext(), CurrentUser(c), c.FormValue("code"))
+	if ve := asValidationError(err); ve != nil {
+		return h.twoFactorForm(c, fiber.StatusUnprocessableEntity, ve.Fields)
+	} else if err != nil {
+		return err
+	}
+	p := twoFactorPage{Page: h.page(c, "Two-factor login is on", "account"), Codes: codes}
+	return render(c, fiber.StatusOK, "account/recovery_codes", p)
+}
+
+// EndUserSessions logs an account out everywhere (admins): every session of theirs ends.
+func (h *Handler) EndUserSessions(c *fiber.Ctx) error {
+	uid, err := id(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") == "" {
+		return h.userRowFailed(c, uid, &models.ValidationError{Fields: map[string]string{
+			"sessions": "tick the box to confirm"}}, nil)
+	}
+	if _, err := h.Store.EndUserSessions(c.UserContext(), CurrentUser(c), uid); err != nil {
+		return err
+	}
+	flash(c, "Every session of that account has ended.")
+	return seeOther(c, "/admin/users")
+}
+
+// ResetTwoFactor turns off an account's two-factor login (admins), for a person who lost
+// their phone and their recovery codes; supervisors and admins set it up again at login.
+func (h *Handler) ResetTwoFactor(c *fiber.Ctx) error {
+	uid, err := id(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") == "" {
+		return h.userRowFailed(c, uid, &models.ValidationError{Fields: map[string]string{
+			"two_factor": "tick the box to confirm"}}, nil)
+	}
+	if err := h.Store.ResetTwoFactor(c.UserContext(), CurrentUser(c), uid); err != nil {
+		return err
+	}
+	flash(c, "Two-factor login of that account is off and its sessions have ended.")
+	return seeOther(c, "/admin/users")
+}
