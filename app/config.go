@@ -4,8 +4,11 @@ package app
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 	_ "time/tzdata" // the organisation's time zone must load on machines without zoneinfo
+
+	"himoya/models"
 )
 
 // Config is what the environment sets.
@@ -18,16 +21,26 @@ type Config struct {
 	// itself, for deployments that pass secrets through the environment.
 	KeyFile string
 	Key     string
+	// RetentionMonths (HIMOYA_RETENTION_MONTHS, default 24): the personal data of a case is
+	// erased this many months after it was closed.
+	RetentionMonths int
 }
 
 // loadConfig reads the configuration from the environment, with the documented defaults.
 func loadConfig(getenv func(string) string) (Config, error) {
-	c := Config{Addr: "127.0.0.1:8080", DB: "himoya.db"}
+	c := Config{Addr: "127.0.0.1:8080", DB: "himoya.db", RetentionMonths: models.DefaultRetentionMonths}
 	if v := getenv("HIMOYA_ADDR"); v != "" {
 		c.Addr = v
 	}
 	if v := getenv("HIMOYA_DB"); v != "" {
 		c.DB = v
+	}
+	if v := getenv("HIMOYA_RETENTION_MONTHS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1200 {
+			return c, fmt.Errorf("HIMOYA_RETENTION_MONTHS: use a whole number of months from 1 to 1200, not %q", v)
+		}
+		c.RetentionMonths = n
 	}
 	c.KeyFile = getenv("HIMOYA_KEY_FILE")
 	c.Key = getenv("HIMOYA_KEY")

@@ -67,6 +67,8 @@ func Routes() []Route {
 		{"POST", "/cases/:id/assign", supervisor, H((*handlers.Handler).AssignCase)},
 		{"POST", "/cases/:id/notes", anyUser, H((*handlers.Handler).AddNote)},
 		{"POST", "/cases/:id/contacts", anyUser, H((*handlers.Handler).AddContact)},
+		{"GET", "/callers/:id/forget", supervisor, H((*handlers.Handler).ShowForgetCaller)},
+		{"POST", "/callers/:id/forget", supervisor, H((*handlers.Handler).ForgetCaller)},
 
 		{"GET", "/events", supervisor, H((*handlers.Handler).ListEvents)},
 		{"POST", "/events", supervisor, H((*handlers.Handler).CreateEvent)},

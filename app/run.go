@@ -26,6 +26,8 @@ Usage:
   himoya keys rotate                      seal all personal data under a new key (the app may keep running)
                                           fill an empty database with synthetic data to try himoya
   himoya audit verify                     check the audit log's chain: exit 0 if intact, 1 if not
+  himoya retention run [-vacuum]          erase the personal data of cases closed longer ago than
+                                          HIMOYA_RETENTION_MONTHS (default 24); serve does it daily
 `
 
 // Run runs the command line args and returns the process exit code.
@@ -52,6 +54,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = tokenCmd(ctx, cfg, args, stdout)
 	case "demo":
 		err = demoCmd(ctx, cfg, args, stdout)
+	case "retention":
+		err = retentionCmd(ctx, cfg, args, stdout)
 	case "keys":
 		err = keysCmd(ctx, cfg, args, stdout)
 	case "audit":

@@ -133,6 +133,7 @@ production keep the key file away from the database (HIMOYA_KEY_FILE).
 		return err
 	}
 	go purgeLoop(ctx, s)
+	go retentionLoop(ctx, s, cfg.RetentionMonths)
 	errc := make(chan error, 1)
 	go func() { errc <- a.Listener(ln) }()
 	select {

@@ -57,6 +57,7 @@ var AuditActions = []string{
 	AuditLoginOK, AuditLoginFail, AuditLogout, AuditCaseView, AuditCaseCreate, AuditCaseUpdate,
 	AuditCaseMove, AuditCaseAssign, AuditCaseNote, AuditContact, AuditUserCreate, AuditUserUpdate,
 	AuditUserPassword, AuditExport,
+	AuditRetentionRun, AuditRetentionErase, AuditCallerForget, // retention.go
 }
 
 // Kinds of record an audit entry names.
@@ -68,7 +69,7 @@ const (
 )
 
 // AuditObjects lists every kind of record the log names.
-var AuditObjects = []string{ObjectCase, ObjectContact, ObjectUser, ObjectAudit}
+var AuditObjects = []string{ObjectCase, ObjectContact, ObjectUser, ObjectAudit, ObjectCaller}
 
 type requestInfoKey struct{}
 

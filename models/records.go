@@ -41,6 +41,8 @@ type Caller struct {
 	SafeContact Personal  `json:"safe_contact"` // how to reach them safely, e.g. "only WhatsApp, after 8 pm"
 	CreatedAt   time.Time `json:"-"`
 	UpdatedAt   time.Time `json:"-"`
+	// ErasedAt is when retention or "forget this person" erased the personal fields.
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 }
 
 // Contact is one call or message. Reports count calls from contacts, with or without a case.
@@ -56,6 +58,8 @@ type Contact struct {
 	Category   string    `json:"category"`
 	Summary    Personal  `json:"summary"`
 	CreatedAt  time.Time `json:"-"`
+	// ErasedAt is when the summary was erased (retention or "forget this person").
+	ErasedAt *time.Time `json:"-"`
 }
 
 // Case is a matter the hotline works on until it is resolved and closed.
@@ -88,9 +92,12 @@ type Case struct {
 	ClosedAt       *time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
-	Documents      []CaseDocument
-	Contacts       []Contact   `gorm:"-"`
-	Entries        []CaseEntry `gorm:"-"`
+	// ErasedAt is when the personal text of the case was erased (retention or "forget this
+	// person"); the other fields, which the reports count, are kept.
+	ErasedAt  *time.Time
+	Documents []CaseDocument
+	Contacts  []Contact   `gorm:"-"`
+	Entries   []CaseEntry `gorm:"-"`
 }
 
 // URL is the case's page.

@@ -72,6 +72,9 @@ func DefaultKeyFile(dbPath string) string {
 //     call acknowledged to a caseworker survives a crash of the process and of the machine
 //     (power loss, kernel panic). NORMAL would only survive a crash of the process.
 //   - foreign_keys=on, busy_timeout=10s, txlock=immediate (see Store.db).
+//   - secure_delete=on (writer): SQLite overwrites with zeros what it deletes or replaces,
+//     so that erased personal data (retention, "forget this person") and values re-sealed
+//     under a new key do not linger in free space of the file.
 func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -82,6 +85,7 @@ func sqliteDSN(path string, readOnly bool) string {
 		q.Set("_query_only", "true")
 	} else {
 		q.Set("_txlock", "immediate")
+		q.Set("_secure_delete", "on")
 	}
 	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
 }
