@@ -24,9 +24,9 @@ var migrations = []migration{
 	{2, "seed taxonomy", migrate0002},
 	{3, "seal personal data at rest", migrate0003},
 	{4, "audit log", migrate0004},
-	{10, "when personal data was erased", migrate0010},
 	{6, "two-factor login", migrate0006},
 	{7, "API token failures", migrate0007},
+	{10, "when personal data was erased", migrate0010},
 }
 
 // SchemaMigration records that a migration ran.
