@@ -21,6 +21,9 @@ type Config struct {
 	// itself, for deployments that pass secrets through the environment.
 	KeyFile string
 	Key     string
+	// TwoFactorFrom (HIMOYA_2FA_REQUIRED) is who must log in with a second factor:
+	// "supervisor" (the default: supervisors and admins), "everyone", "admin" or "none".
+	TwoFactorFrom models.Role
 	// RetentionMonths (HIMOYA_RETENTION_MONTHS, default 24): the personal data of a case is
 	// erased this many months after it was closed.
 	RetentionMonths int
@@ -41,6 +44,16 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("HIMOYA_RETENTION_MONTHS: use a whole number of months from 1 to 1200, not %q", v)
 		}
 		c.RetentionMonths = n
+	}
+	switch v := getenv("HIMOYA_2FA_REQUIRED"); v {
+	case "", "supervisor":
+		c.TwoFactorFrom = models.RoleSupervisor
+	case "everyone":
+		c.TwoFactorFrom = models.RoleCaseworker
+	case "admin", "none":
+		c.TwoFactorFrom = models.Role(v)
+	default:
+		return c, fmt.Errorf("HIMOYA_2FA_REQUIRED: use supervisor, everyone, admin or none, not %q", v)
 	}
 	c.KeyFile = getenv("HIMOYA_KEY_FILE")
 	c.Key = getenv("HIMOYA_KEY")

@@ -61,7 +61,8 @@ func demoCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) e
 	fmt.Fprintf(stdout, `  Password: %s
 This password is shown only once; it was made at random for this database.
 Everyone in the demo is made up. Start himoya with "himoya serve" (or "go run .") and log in at
-http://%s/login as a supervisor (%s) to see every case.
+http://%s/login as a supervisor (%s) to see every case. Supervisors and admins set up
+two-factor login (an authenticator app on a phone) at their first login; caseworkers may.
 `, res.Password, cfg.Addr, res.Accounts[0].Email)
 	return nil
 }

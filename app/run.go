@@ -21,6 +21,9 @@ Usage:
   himoya [serve]                          start the web app (HIMOYA_ADDR, HIMOYA_DB, HIMOYA_TZ)
   himoya user add -email E -role R [-name N]
                                           add an account; the password is the first line of stdin
+  himoya user reset-2fa -email E          turn off an account's two-factor login and end its
+                                          sessions (lost phone and recovery codes); supervisors
+                                          and admins set it up again at their next login
   himoya token create -email E [-name N]  print a new API token for an account (last line)
   himoya demo [-months N] [-seed S] [-cases N] [-force]
   himoya keys rotate                      seal all personal data under a new key (the app may keep running)
@@ -93,7 +96,12 @@ func open(ctx context.Context, cfg Config) (*models.Store, error) {
 		}
 		opts.Keys = k
 	}
-	return models.Open(ctx, opts)
+	s, err := models.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.TwoFactorFrom = cfg.TwoFactorFrom
+	return s, nil
 }
 
 func newFlags(name string) *flag.FlagSet {
@@ -122,6 +130,9 @@ func keysCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) e
 
 // userCmd: himoya user add -email E -role R [-name N], password on stdin.
 func userCmd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "reset-2fa" {
+		return userResetTwoFactor(ctx, cfg, args[1:], stdout)
+	}
 	if len(args) == 0 || args[0] != "add" {
 		return usageError("use: himoya user add -email E -role caseworker|supervisor|admin [-name N]")
 	}

@@ -191,8 +191,9 @@ First start: himoya created the administrator account.
   Open:     http://%s/login
   E-mail:   %s
   Password: %s
-This password is shown only once. Log in, then change it on the Account page and add your
-colleagues' accounts under Users.
+This password is shown only once. Log in: himoya first asks you to set up two-factor login
+with an authenticator app on your phone (admins and supervisors must). Then change the
+password on the Account page and add your colleagues' accounts under Users.
 
 `, addr, firstAdminEmail, pw)
 	return nil

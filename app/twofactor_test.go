@@ -443,3 +443,60 @@ func rawCount(t *testing.T, e *testEnv, q string, out *int64) error {
 	t.Helper()
 	return rawDB(t, e).QueryRow(q).Scan(out)
 }
+
+// TestResetTwoFactorFromCommandLine: an organisation whose only admin lost their phone and
+// recovery codes gets back in from the server's command line.
+func TestResetTwoFactorFromCommandLine(t *testing.T) {
+	c := newCLI(t)
+	if code, out := c.run("a long admin password\n", "user", "add", "-email", "boss@example.org", "-role", "admin"); code != 0 {
+		t.Fatalf("user add: %d %s", code, out)
+	}
+	s := c.store()
+	ctx := context.Background()
+	u, err := s.UserByEmail(ctx, "boss@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := s.StartEnrolment(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(en.Secret, time.Now())
+	if _, err := s.ConfirmEnrolment(ctx, u, code); err != nil {
+		t.Fatal(err)
+	}
+	if st, out := c.run("", "user", "reset-2fa"); st == 0 {
+		t.Fatalf("reset-2fa without -email: %d %s", st, out)
+	}
+	st, out := c.run("", "user", "reset-2fa", "-email", "boss@example.org")
+	if st != 0 || !strings.Contains(out, "set it up again") {
+		t.Fatalf("reset-2fa: %d %s", st, out)
+	}
+	if u, _ := s.UserByEmail(ctx, "boss@example.org"); u.TwoFactorAt != nil || !s.MustEnrolTwoFactor(u) {
+		t.Fatal("two-factor login still on after reset-2fa")
+	}
+}
+
+// TestTwoFactorRequiredSetting: HIMOYA_2FA_REQUIRED chooses who must use two-factor login.
+func TestTwoFactorRequiredSetting(t *testing.T) {
+	for v, want := range map[string]models.Role{"": models.RoleSupervisor, "supervisor": models.RoleSupervisor,
+		"everyone": models.RoleCaseworker, "admin": models.RoleAdmin, "none": "none"} {
+		cfg, err := loadConfig(func(k string) string {
+			if k == "HIMOYA_2FA_REQUIRED" {
+				return v
+			}
+			return ""
+		})
+		if err != nil || cfg.TwoFactorFrom != want {
+			t.Errorf("%q: %q %v", v, cfg.TwoFactorFrom, err)
+		}
+	}
+	if _, err := loadConfig(func(k string) string {
+		if k == "HIMOYA_2FA_REQUIRED" {
+			return "sometimes"
+		}
+		return ""
+	}); err == nil {
+		t.Error("an unknown HIMOYA_2FA_REQUIRED was accepted")
+	}
+}

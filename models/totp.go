@@ -301,11 +301,12 @@ func (s *Store) checkSecondFactor(tx *gorm.DB, userID uint, code string) (string
 	return "recovery", nil
 }
 
-// ResetTwoFactor turns off an account's two-factor login and ends its sessions (admins only,
-// for a person who lost their phone and their recovery codes). An account that must use it
-// sets it up again at its next login.
+// ResetTwoFactor turns off an account's two-factor login and ends its sessions, for a person
+// who lost their phone and their recovery codes: an admin does it (actor), or the command
+// line (actor nil), for an organisation whose only admin is locked out. An account that must
+// use it sets it up again at its next login.
 func (s *Store) ResetTwoFactor(ctx context.Context, actor *User, id uint) error {
-	if actor.Role != RoleAdmin {
+	if actor != nil && actor.Role != RoleAdmin {
 		return ErrForbidden
 	}
 	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
