@@ -99,6 +99,10 @@ func TestRotateKeysWhileServing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A pending two-factor secret is sealed too, and must move to the new key.
+	if _, err := server.StartEnrolment(ctx, cw); err != nil {
+		t.Fatal(err)
+	}
 	cli, err := Open(ctx, Options{Path: db})
 	if err != nil {
 		t.Fatal(err)
@@ -134,12 +138,17 @@ func TestRotateKeysWhileServing(t *testing.T) {
 	if rep.NewKey != 2 || rep.Resealed < 60 || written == 0 {
 		t.Fatalf("report %+v, %d written during it", rep, written)
 	}
-	for _, pc := range personalColumns {
+	for _, pc := range sealedColumns() {
 		var n int64
 		cli.db.Table(pc.table).Where(pc.column + " <> '' AND " + pc.column + " NOT LIKE 'hk1.2.%'").Count(&n)
 		if n != 0 {
 			t.Errorf("%s.%s: %d values not under the new key", pc.table, pc.column, n)
 		}
+	}
+	var pending int64
+	cli.db.Table("two_factors").Where("pending LIKE 'hk1.2.%'").Count(&pending)
+	if pending != 1 {
+		t.Errorf("the pending TOTP secret was not re-sealed")
 	}
 	p, err := server.ListCases(ctx, cw, CaseFilter{Q: "kiosk", PerPage: 100})
 	if err != nil || p.Total != 30 {

@@ -59,19 +59,31 @@ func (s *Store) RotateKeys(ctx context.Context, progress func(string)) (*Rotatio
 // rotateBatch is how many values one transaction of a rotation re-seals.
 const rotateBatch = 500
 
+// sealedColumn is a column whose values are sealed, with its table's key column.
+type sealedColumn struct{ table, column, key string }
+
+// sealedColumns lists every sealed column: the personal data, and the TOTP secrets.
+func sealedColumns() []sealedColumn {
+	out := make([]sealedColumn, 0, len(personalColumns)+2)
+	for _, pc := range personalColumns {
+		out = append(out, sealedColumn{pc.table, pc.column, "id"})
+	}
+	return append(out, sealedColumn{"two_factors", "secret", "user_id"}, sealedColumn{"two_factors", "pending", "user_id"})
+}
+
 // resealOnce re-seals every value not under the key pattern current, batch by batch, and
 // returns how many it changed.
 func (s *Store) resealOnce(ctx context.Context, current string) (int, error) {
 	total := 0
-	for _, pc := range personalColumns {
+	for _, pc := range sealedColumns() {
 		for {
 			var rows []struct {
 				ID    uint
 				Value string
 			}
-			err := s.rdb(ctx).Table(pc.table).Select("id, "+pc.column+" AS value").
+			err := s.rdb(ctx).Table(pc.table).Select(pc.key+" AS id, "+pc.column+" AS value").
 				Where(pc.column+" LIKE ? AND "+pc.column+" NOT LIKE ?", sealedPrefix+"%", current).
-				Order("id").Limit(rotateBatch).Find(&rows).Error
+				Order(pc.key).Limit(rotateBatch).Find(&rows).Error
 			if err != nil {
 				return total, err
 			}
@@ -91,7 +103,7 @@ func (s *Store) resealOnce(ctx context.Context, current string) (int, error) {
 					return total, err
 				}
 				// Only if the value is still the one read: a concurrent edit wins.
-				res := tx.Table(pc.table).Where("id = ? AND "+pc.column+" = ?", r.ID, r.Value).Update(pc.column, sealed)
+				res := tx.Table(pc.table).Where(pc.key+" = ? AND "+pc.column+" = ?", r.ID, r.Value).Update(pc.column, sealed)
 				if res.Error != nil {
 					tx.Rollback()
 					return total, res.Error
