@@ -131,7 +131,7 @@ func TestAdminChangesAndDeactivatesUser(t *testing.T) {
 	// An unknown role is refused with the message by the field and changes nothing.
 	resp, body := b.post(path, url.Values{"name": {"Senior Worker"}, "role": {"boss"}, "active": {"1"}})
 	mustStatus(t, resp, 422, "unknown role")
-	mustShow(t, body, "choose caseworker, supervisor or admin", "unknown role")
+	mustShow(t, body, "choose caseworker, supervisor, admin or admin-only", "unknown role")
 	if u, _ := e.Store.UserByID(context.Background(), cwID); u.Role != models.RoleSupervisor {
 		t.Fatalf("unknown role: role is now %s", u.Role)
 	}

@@ -12,17 +12,22 @@ import (
 type Access struct {
 	// Public routes need no login (the login page, health checks, static files).
 	Public bool
-	// Min is the lowest role allowed.
-	Min models.Role
+	// Account routes need a login and nothing else: the user's own account, logging out.
+	Account bool
 	// Enrolling routes stay open to a user who must set up two-factor login first (their
 	// role requires it and they have not): every other page sends them to the set-up.
 	Enrolling bool
+	// Min is the role needed (models.User.Can): the lowest role on cases (caseworker or
+	// supervisor) for the routes of case work, or admin for the routes of admins, who do not
+	// read cases unless they are also supervisors.
+	Min models.Role
 }
 
 var (
 	public     = Access{Public: true}
-	anyUser    = Access{Min: models.RoleCaseworker}
-	enrolling  = Access{Min: models.RoleCaseworker, Enrolling: true}
+	anyUser    = Access{Account: true}
+	enrolling  = Access{Account: true, Enrolling: true}
+	caseworker = Access{Min: models.RoleCaseworker}
 	supervisor = Access{Min: models.RoleSupervisor}
 	admin      = Access{Min: models.RoleAdmin}
 )
@@ -56,17 +61,21 @@ func Routes() []Route {
 		{"GET", "/account", anyUser, H((*handlers.Handler).ShowAccount)},
 		{"POST", "/account/password", anyUser, H((*handlers.Handler).ChangePassword)},
 
-		{"GET", "/calls/new", anyUser, H((*handlers.Handler).NewCall)},
-		{"POST", "/calls", anyUser, H((*handlers.Handler).CreateCall)},
-		{"GET", "/cases", anyUser, H((*handlers.Handler).ListCases)},
-		{"POST", "/cases/search", anyUser, H((*handlers.Handler).SearchCases)},
-		{"GET", "/cases/:id", anyUser, H((*handlers.Handler).ShowCase)},
-		{"GET", "/cases/:id/edit", anyUser, H((*handlers.Handler).EditCase)},
-		{"POST", "/cases/:id", anyUser, H((*handlers.Handler).UpdateCase)},
-		{"POST", "/cases/:id/transitions", anyUser, H((*handlers.Handler).TransitionCase)},
+		{"GET", "/calls/new", caseworker, H((*handlers.Handler).NewCall)},
+		{"POST", "/calls", caseworker, H((*handlers.Handler).CreateCall)},
+		{"GET", "/cases", caseworker, H((*handlers.Handler).ListCases)},
+		{"POST", "/cases/search", caseworker, H((*handlers.Handler).SearchCases)},
+		{"GET", "/cases/export.csv", supervisor, H((*handlers.Handler).ExportCases)}, // before /cases/:id
+		{"GET", "/cases/:id", caseworker, H((*handlers.Handler).ShowCase)},
+		{"GET", "/cases/:id/edit", caseworker, H((*handlers.Handler).EditCase)},
+		{"POST", "/cases/:id", caseworker, H((*handlers.Handler).UpdateCase)},
+		{"POST", "/cases/:id/transitions", caseworker, H((*handlers.Handler).TransitionCase)},
 		{"POST", "/cases/:id/assign", supervisor, H((*handlers.Handler).AssignCase)},
-		{"POST", "/cases/:id/notes", anyUser, H((*handlers.Handler).AddNote)},
-		{"POST", "/cases/:id/contacts", anyUser, H((*handlers.Handler).AddContact)},
+		{"POST", "/cases/:id/restricted", supervisor, H((*handlers.Handler).RestrictCase)},
+		{"POST", "/cases/:id/shares", supervisor, H((*handlers.Handler).ShareCase)},
+		{"POST", "/cases/:id/unshare", supervisor, H((*handlers.Handler).UnshareCase)},
+		{"POST", "/cases/:id/notes", caseworker, H((*handlers.Handler).AddNote)},
+		{"POST", "/cases/:id/contacts", caseworker, H((*handlers.Handler).AddContact)},
 		{"GET", "/callers/:id/forget", supervisor, H((*handlers.Handler).ShowForgetCaller)},
 		{"POST", "/callers/:id/forget", supervisor, H((*handlers.Handler).ForgetCaller)},
 
@@ -86,13 +95,13 @@ func Routes() []Route {
 		{"GET", "/admin/audit", admin, H((*handlers.Handler).ListAudit)},
 		{"GET", "/admin/audit.csv", admin, H((*handlers.Handler).ExportAudit)},
 
-		{"GET", "/api/v1/taxonomy", anyUser, H((*handlers.Handler).APITaxonomy)},
-		{"GET", "/api/v1/cases", anyUser, H((*handlers.Handler).APIListCases)},
-		{"POST", "/api/v1/cases", anyUser, H((*handlers.Handler).APICreateCase)},
-		{"GET", "/api/v1/cases/:id", anyUser, H((*handlers.Handler).APIGetCase)},
-		{"PATCH", "/api/v1/cases/:id", anyUser, H((*handlers.Handler).APIUpdateCase)},
-		{"POST", "/api/v1/cases/:id/transitions", anyUser, H((*handlers.Handler).APITransitionCase)},
-		{"POST", "/api/v1/contacts", anyUser, H((*handlers.Handler).APICreateContact)},
+		{"GET", "/api/v1/taxonomy", caseworker, H((*handlers.Handler).APITaxonomy)},
+		{"GET", "/api/v1/cases", caseworker, H((*handlers.Handler).APIListCases)},
+		{"POST", "/api/v1/cases", caseworker, H((*handlers.Handler).APICreateCase)},
+		{"GET", "/api/v1/cases/:id", caseworker, H((*handlers.Handler).APIGetCase)},
+		{"PATCH", "/api/v1/cases/:id", caseworker, H((*handlers.Handler).APIUpdateCase)},
+		{"POST", "/api/v1/cases/:id/transitions", caseworker, H((*handlers.Handler).APITransitionCase)},
+		{"POST", "/api/v1/contacts", caseworker, H((*handlers.Handler).APICreateContact)},
 	}
 }
 
@@ -118,7 +127,10 @@ func guard(acc Access) fiber.Handler {
 		if handlers.MustEnrol(c) && !acc.Enrolling {
 			return c.Redirect("/account/2fa", fiber.StatusSeeOther)
 		}
-		if acc.Min == "" || !u.Role.AtLeast(acc.Min) {
+		if acc.Account {
+			return c.Next()
+		}
+		if acc.Min == "" || !u.Can(acc.Min) {
 			return models.ErrForbidden
 		}
 		return c.Next()

@@ -115,6 +115,8 @@ type apiCase struct {
 	IncidentAt     *time.Time            `json:"incident_at"`
 	EventID        *uint                 `json:"event_id"`
 	Documents      []models.CaseDocument `json:"documents"`
+	Restricted     bool                  `json:"restricted"`
+	SharedWith     []string              `json:"shared_with,omitempty"`
 	Caller         *models.Caller        `json:"caller,omitempty"`
 	History        []apiEntry            `json:"history,omitempty"`
 	Contacts       []apiContact          `json:"contacts,omitempty"`
@@ -164,7 +166,7 @@ func toAPICase(cs *models.Case, full bool) apiCase {
 		Categories: cs.CategoryCodes(), Summary: cs.Summary.String(), Region: cs.Region, City: cs.City,
 		PlaceType: cs.PlaceType, Perpetrator: cs.Perpetrator, PeopleAffected: cs.PeopleAffected, Urgency: cs.Urgency,
 		Outcome: cs.Outcome, ReceivedAt: cs.ReceivedAt, IncidentAt: cs.IncidentAt, EventID: cs.EventID,
-		Documents: cs.Documents, UpdatedAt: cs.UpdatedAt}
+		Documents: cs.Documents, UpdatedAt: cs.UpdatedAt, Restricted: cs.Restricted}
 	if out.Documents == nil {
 		out.Documents = []models.CaseDocument{}
 	}
@@ -175,6 +177,10 @@ func toAPICase(cs *models.Case, full bool) apiCase {
 		return out
 	}
 	out.Caller = cs.Caller
+	out.SharedWith = []string{}
+	for _, sh := range cs.Shares {
+		out.SharedWith = append(out.SharedWith, email(sh.User))
+	}
 	out.History = []apiEntry{}
 	for _, e := range cs.Entries {
 		ae := apiEntry{Kind: e.Kind, From: e.FromStatus, To: e.ToStatus, At: e.At, By: email(e.User),
@@ -257,13 +263,14 @@ func (h *Handler) APIUpdateCase(c *fiber.Ctx) error {
 		return models.ErrBadInput
 	}
 	var in struct {
-		Version int `json:"version"`
+		Version    int   `json:"version"`
+		Restricted *bool `json:"restricted"`
 		models.CaseFields
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	up := models.CaseUpdate{Version: in.Version, CaseFields: in.CaseFields, Present: map[string]bool{}}
+	up := models.CaseUpdate{Version: in.Version, CaseFields: in.CaseFields, Present: map[string]bool{}, Restricted: in.Restricted}
 	for k := range present {
 		up.Present[k] = true
 	}

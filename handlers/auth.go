@@ -214,10 +214,15 @@ func (h *Handler) Logout(c *fiber.Ctx) error {
 	return seeOther(c, "/login")
 }
 
-// Home sends caseworkers to their cases and supervisors to the whole list.
+// Home sends caseworkers to their cases, supervisors to the whole list, and admins who do
+// not work on cases to the accounts.
 func (h *Handler) Home(c *fiber.Ctx) error {
-	if CurrentUser(c).Role.AtLeast(models.RoleSupervisor) {
+	u := CurrentUser(c)
+	if u.Can(models.RoleSupervisor) {
 		return seeOther(c, "/cases?open=1")
+	}
+	if !u.WorksOnCases() {
+		return seeOther(c, "/admin/users")
 	}
 	return seeOther(c, "/cases?assignee=me&open=1")
 }

@@ -43,10 +43,14 @@ type Page struct {
 }
 
 // IsSupervisor tells the layout whether to show supervisors' links.
-func (p Page) IsSupervisor() bool { return p.User != nil && p.User.Role.AtLeast(models.RoleSupervisor) }
+func (p Page) IsSupervisor() bool { return p.User.Can(models.RoleSupervisor) }
 
 // IsAdmin tells the layout whether to show admins' links.
-func (p Page) IsAdmin() bool { return p.User != nil && p.User.Role.AtLeast(models.RoleAdmin) }
+func (p Page) IsAdmin() bool { return p.User.IsAdmin() }
+
+// WorksOnCases tells the layout whether to show the links to calls and cases (an admin who
+// is not also a supervisor has none).
+func (p Page) WorksOnCases() bool { return p.User.WorksOnCases() }
 
 // page starts the common part of a page.
 func (h *Handler) page(c *fiber.Ctx, title, nav string) Page {

@@ -54,9 +54,9 @@ func (h *Handler) usersPage(c *fiber.Ctx) (*usersPage, error) {
 	me := CurrentUser(c)
 	rows := make([]userRow, len(us))
 	for i, u := range us {
-		rows[i] = userRow{User: u, Self: u.ID == me.ID, Form: userForm{u.Name, u.Role, u.Active}}
+		rows[i] = userRow{User: u, Self: u.ID == me.ID, Form: userForm{u.Name, u.Choice(), u.Active}}
 	}
-	return &usersPage{Page: h.page(c, "Users", "users"), Rows: rows, Roles: models.Roles,
+	return &usersPage{Page: h.page(c, "Users", "users"), Rows: rows, Roles: models.RoleChoices,
 		New: models.UserInput{Role: models.RoleCaseworker}}, nil
 }
 

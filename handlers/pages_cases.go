@@ -338,6 +338,10 @@ type casePage struct {
 	Now        time.Time
 	// Retry holds what the user typed in a form that was refused, to show it again.
 	Retry caseRetry
+	// ShowAccess offers supervisors the forms that restrict and share the case, sharing it
+	// with one of ShareCandidates.
+	ShowAccess      bool
+	ShareCandidates []models.User
 	// Audit is who opened and changed the case, shown when ShowAudit (supervisors).
 	Audit     []models.AuditEntry
 	ShowAudit bool
@@ -401,7 +405,7 @@ func movesFor(u *models.User, cs *models.Case) []moveForm {
 	for _, r := range models.MovesFor(u, cs) {
 		m := moveForm{To: r.To, NeedsNote: r.Needs&models.NeedsNote != 0, NeedsOutcome: r.Needs&models.NeedsOutcome != 0}
 		if r.Needs&models.NeedsAssignee != 0 {
-			m.PickAssignee = u.Role.AtLeast(models.RoleSupervisor)
+			m.PickAssignee = u.Can(models.RoleSupervisor)
 			m.TakeSelf = !m.PickAssignee
 		}
 		m.Label = moveLabel(r, m.TakeSelf)
@@ -466,6 +470,10 @@ func (h *Handler) showCase(c *fiber.Ctx, status int, n uint, r caseRetry, msg st
 		p.ShowAssign = cs.Status.Open()
 		for _, m := range p.Moves {
 			p.ShowAssign = p.ShowAssign && !m.PickAssignee
+		}
+		p.ShowAccess = true
+		if p.ShareCandidates, err = h.Store.ShareCandidates(c.UserContext(), cs); err != nil {
+			return err
 		}
 	}
 	// The log of the case is for supervisors: models says who may read it.

@@ -56,7 +56,7 @@ const (
 var AuditActions = []string{
 	AuditLoginOK, AuditLoginFail, AuditLogout, AuditCaseView, AuditCaseCreate, AuditCaseUpdate,
 	AuditCaseMove, AuditCaseAssign, AuditCaseNote, AuditContact, AuditUserCreate, AuditUserUpdate,
-	AuditUserPassword, AuditExport,
+	AuditUserPassword, AuditExport, AuditCaseShare, AuditCaseUnshare, AuditTokenCreate, AuditTokenRevoke,
 	AuditRetentionRun, AuditRetentionErase, AuditCallerForget, // retention.go
 }
 

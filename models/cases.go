@@ -100,7 +100,45 @@ const urgencyOrder = "CASE cases.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN
 // ListCases lists the cases u may see that match f, most urgent first, then newest.
 func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage, error) {
 	fe := fieldErrors{}
-	q := s.rdb(ctx).Model(&Case{}).Scopes(visible(u))
+	q := s.filterCases(s.rdb(ctx), fe, u, f)
+	text := strings.TrimSpace(f.Q)
+	if utf8.RuneCountInString(text) > 200 {
+		fe.add("q", "use at most 200 characters")
+	}
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	if f.PerPage == 0 {
+		f.PerPage = 25
+	}
+	if f.Page < 1 {
+		fe.add("page", "must be 1 or more")
+	}
+	if f.PerPage < 1 || f.PerPage > MaxPerPage {
+		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	p := &CasePage{Page: f.Page, PerPage: f.PerPage}
+	order := func(q *gorm.DB) *gorm.DB {
+		return q.Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC")
+	}
+	if text != "" {
+		return p, s.searchCases(ctx, q, text, p)
+	}
+	if err := q.Count(&p.Total).Error; err != nil {
+		return nil, err
+	}
+	err := q.Scopes(order).Preload("Assignee").Preload("Categories").
+		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
+	return p, err
+}
+
+// filterCases selects, among the cases u may see, those the filters of f (all but the text
+// search and the paging) select, and notes in fe the filters that are not valid.
+func (s *Store) filterCases(db *gorm.DB, fe fieldErrors, u *User, f CaseFilter) *gorm.DB {
+	q := db.Model(&Case{}).Scopes(visible(u))
 	if f.Status != "" {
 		if !Status(f.Status).Valid() {
 			fe.add("status", "unknown status")
@@ -143,38 +181,7 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 	if !to.IsZero() {
 		q = q.Where("cases.received_at < ?", to)
 	}
-	text := strings.TrimSpace(f.Q)
-	if utf8.RuneCountInString(text) > 200 {
-		fe.add("q", "use at most 200 characters")
-	}
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.PerPage == 0 {
-		f.PerPage = 25
-	}
-	if f.Page < 1 {
-		fe.add("page", "must be 1 or more")
-	}
-	if f.PerPage < 1 || f.PerPage > MaxPerPage {
-		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
-	}
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	p := &CasePage{Page: f.Page, PerPage: f.PerPage}
-	order := func(q *gorm.DB) *gorm.DB {
-		return q.Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC")
-	}
-	if text != "" {
-		return p, s.searchCases(ctx, q, text, p)
-	}
-	if err := q.Count(&p.Total).Error; err != nil {
-		return nil, err
-	}
-	err = q.Scopes(order).Preload("Assignee").Preload("Categories").
-		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
-	return p, err
+	return q
 }
 
 // SearchLimit bounds a text search: it reads at most this many cases (the newest, most urgent
@@ -515,6 +522,10 @@ func (s *Store) findAssignee(tx *gorm.DB, fe fieldErrors, in TransitionInput) (*
 	}
 	if !a.Active {
 		fe.add("assignee", "this account is deactivated")
+		return nil, nil
+	}
+	if !a.WorksOnCases() {
+		fe.add("assignee", "this account does not work on cases")
 		return nil, nil
 	}
 	return &a, nil

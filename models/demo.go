@@ -801,7 +801,8 @@ func (g *demoGen) setup(tx *gorm.DB, opts DemoOptions, hashes []string) error {
 		if err != nil {
 			return err
 		}
-		u.Email, u.Name, u.Role, u.PasswordHash, u.Active = a.Email, a.Name, a.Role, hashes[i], true
+		u.Email, u.Name, u.PasswordHash, u.Active = a.Email, a.Name, hashes[i], true
+		u.Role, u.AlsoSupervisor = a.Role.stored() // the demo admin is also a supervisor
 		if err := tx.Save(u).Error; err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ type EventInput struct {
 // CreateEvent adds an event (supervisors). Its name is public-facing text such as
 // "Raid at Viktoria market, 14 Nov 2011": it must not name a caller.
 func (s *Store) CreateEvent(ctx context.Context, u *User, in EventInput) (*Event, error) {
-	if !u.Role.AtLeast(RoleSupervisor) {
+	if !u.Can(RoleSupervisor) {
 		return nil, ErrForbidden
 	}
 	tax, err := s.Taxonomy(ctx)
@@ -53,7 +53,7 @@ func (s *Store) CreateEvent(ctx context.Context, u *User, in EventInput) (*Event
 
 // SetEventActive offers or withdraws an event in the intake form (supervisors).
 func (s *Store) SetEventActive(ctx context.Context, u *User, id uint, active bool) error {
-	if !u.Role.AtLeast(RoleSupervisor) {
+	if !u.Can(RoleSupervisor) {
 		return ErrForbidden
 	}
 	res := s.wdb(ctx).Model(&Event{}).Where("id = ?", id).Update("active", active)

@@ -348,6 +348,9 @@ func all(string) bool { return true }
 // fresh reference, the call as its first contact and the opening in its timeline, in one
 // transaction.
 func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*Case, error) {
+	if !actor.WorksOnCases() {
+		return nil, ErrForbidden
+	}
 	var cs *Case
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		tax, err := loadTaxonomy(tx)
@@ -425,6 +428,9 @@ func (s *Store) nextReference(tx *gorm.DB, received time.Time) (string, error) {
 
 // LogContact records a call on its own (information only) or as a follow-up on a case.
 func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*Contact, error) {
+	if !actor.WorksOnCases() {
+		return nil, ErrForbidden
+	}
 	var ct *Contact
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		tax, err := loadTaxonomy(tx)
@@ -448,7 +454,9 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 		category := termField(fe, tax, KindCategory, "category", in.Category, "")
 		var cs Case
 		if in.CaseID != nil {
-			if err := tx.First(&cs, *in.CaseID).Error; err != nil {
+			// A colleague's case may take a call from its caller, but a case restricted away
+			// from the actor is answered exactly like a case that does not exist.
+			if err := tx.Scopes(notHidden(actor)).First(&cs, *in.CaseID).Error; err != nil {
 				if translate(err) != ErrNotFound {
 					return err
 				}

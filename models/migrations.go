@@ -26,6 +26,8 @@ var migrations = []migration{
 	{4, "audit log", migrate0004},
 	{6, "two-factor login", migrate0006},
 	{7, "API token failures", migrate0007},
+	{8, "admins apart from supervisors, restricted and shared cases", migrate0008}, // access.go
+	{9, "API tokens carry a role and a prefix", migrate0009},                       // tokens.go
 	{10, "when personal data was erased", migrate0010},
 }
 

@@ -7,9 +7,10 @@ import "context"
 // caseworker saw the reference in the caller lookup, and learns nothing else of the case.
 func (s *Store) CaseReference(ctx context.Context, u *User, id uint) (string, bool, error) {
 	var cs Case
-	err := s.rdb(ctx).Select("id", "reference", "assignee_id").First(&cs, id).Error
+	err := s.rdb(ctx).Select("id", "reference", "assignee_id", "restricted").Scopes(notHidden(u)).Preload("Shares").
+		First(&cs, id).Error
 	if err != nil {
-		return "", false, translate(err)
+		return "", false, translate(err) // a case restricted away from u is not found
 	}
 	return cs.Reference, canSee(u, &cs), nil
 }

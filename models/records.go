@@ -94,10 +94,14 @@ type Case struct {
 	UpdatedAt      time.Time
 	// ErasedAt is when the personal text of the case was erased (retention or "forget this
 	// person"); the other fields, which the reports count, are kept.
-	ErasedAt  *time.Time
-	Documents []CaseDocument
-	Contacts  []Contact   `gorm:"-"`
-	Entries   []CaseEntry `gorm:"-"`
+	ErasedAt *time.Time
+	// Restricted cases are seen only by their assignee, the people they are shared with, and
+	// supervisors (see canSee).
+	Restricted bool
+	Shares     []CaseShare
+	Documents  []CaseDocument
+	Contacts   []Contact   `gorm:"-"`
+	Entries    []CaseEntry `gorm:"-"`
 }
 
 // URL is the case's page.

@@ -119,7 +119,9 @@ type APIToken struct {
 	UserID     uint
 	User       *User
 	Hash       string
+	Prefix     string // the token's first characters, kept to recognise and revoke it
 	Name       string
+	Role       Role // what requests made with the token act as: at most the account's role
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -128,25 +130,15 @@ type APIToken struct {
 // tokenPrefix marks himoya's API tokens so that a leaked one is easy to recognise.
 const tokenPrefix = "hmy_"
 
-// CreateToken makes a new API token for the account with this e-mail and returns it. It is
-// shown once: only its hash is kept.
+// CreateToken makes a new API token, with the account's own role on cases, for the account
+// with this e-mail and returns it. It is shown once: only its hash is kept.
 func (s *Store) CreateToken(ctx context.Context, email, name string) (string, error) {
-	u, err := s.UserByEmail(ctx, email)
-	if err != nil {
-		return "", err
-	}
-	if !u.Active {
-		return "", &ValidationError{Fields: map[string]string{"email": "this account is deactivated"}}
-	}
-	tok := tokenPrefix + newToken()
-	t := APIToken{UserID: u.ID, Hash: hashToken(tok), Name: name}
-	if err := s.wdb(ctx).Create(&t).Error; err != nil {
-		return "", err
-	}
-	return tok, nil
+	tok, _, err := s.CreateTokenWithRole(ctx, email, name, "")
+	return tok, err
 }
 
-// TokenUser returns the user an API token acts for.
+// TokenUser returns the user an API token acts for, with the token's role (see tokenActor).
+// A revoked token, or one of a deactivated account, gives ErrUnauthenticated.
 func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
 	if tok == "" {
 		return nil, ErrUnauthenticated
@@ -161,13 +153,17 @@ func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
 	if t.User == nil || !t.User.Active {
 		return nil, ErrUnauthenticated
 	}
+	actor, err := tokenActor(&t)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
 		if err := s.wdb(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
 			return nil, err
 		}
 	}
-	return t.User, nil
+	return actor, nil
 }
 
 // Setting is a value the instance keeps for itself (e.g. the key of its CSRF tokens).

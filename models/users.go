@@ -17,8 +17,10 @@ import (
 	"gorm.io/gorm"
 )
 
-// Role is what an account may do. Roles are ranked: a supervisor may do all a caseworker may,
-// and an admin all a supervisor may, plus manage users and the taxonomy.
+// Role is what an account may do. The roles on cases are ranked: a supervisor may do all a
+// caseworker may. Admin is apart: admins manage accounts and settings and read cases only when
+// they are also supervisors (User.AlsoSupervisor; see access.go). Ask User.Can, not the Role
+// field, what an account may do.
 type Role string
 
 // The roles.
@@ -28,7 +30,7 @@ const (
 	RoleAdmin      Role = "admin"
 )
 
-// Roles lists every role, lowest first.
+// Roles lists every role an account row can hold, lowest first.
 var Roles = []Role{RoleCaseworker, RoleSupervisor, RoleAdmin}
 
 func (r Role) rank() int {
@@ -40,20 +42,28 @@ func (r Role) rank() int {
 	return 0
 }
 
-// Valid reports whether r is one of Roles.
-func (r Role) Valid() bool { return r.rank() > 0 }
+// Valid reports whether r is one of Roles or RoleAdminOnly (what forms may ask for).
+func (r Role) Valid() bool { return r.rank() > 0 || r == RoleAdminOnly }
 
-// AtLeast reports whether r ranks at or above min.
-func (r Role) AtLeast(min Role) bool { return r.rank() > 0 && r.rank() >= min.rank() }
+// AtLeast reports whether r ranks at or above min among the roles on cases. Admin ranks
+// with no other role: it is at least admin only, and is not at least supervisor (an admin who
+// is also a supervisor is so by User.AlsoSupervisor, which User.Can reads).
+func (r Role) AtLeast(min Role) bool {
+	if r == RoleAdmin || min == RoleAdmin {
+		return r == min
+	}
+	return r.rank() > 0 && r.rank() >= min.rank()
+}
 
 // User is a person who works with himoya: a caseworker, supervisor or admin.
 type User struct {
-	ID           uint   `json:"-"`
-	Email        string `json:"email"`
-	Name         string `json:"name"`
-	Role         Role   `json:"role"`
-	PasswordHash string `json:"-"`
-	Active       bool   `json:"active"`
+	ID             uint   `json:"-"`
+	Email          string `json:"email"`
+	Name           string `json:"name"`
+	Role           Role   `json:"role"`
+	AlsoSupervisor bool   `json:"also_supervisor"` // an admin who is also a supervisor reads cases
+	PasswordHash   string `json:"-"`
+	Active         bool   `json:"active"`
 	// TwoFactorAt is when the account set up two-factor login; nil: it has not.
 	TwoFactorAt *time.Time `json:"-"`
 	CreatedAt   time.Time  `json:"-"`
@@ -165,7 +175,7 @@ func (s *Store) CreateUserAs(ctx context.Context, actor *User, in UserInput) (*U
 		fe.add("email", "enter a valid e-mail address")
 	}
 	if !in.Role.Valid() {
-		fe.add("role", "choose caseworker, supervisor or admin")
+		fe.add("role", "choose caseworker, supervisor, admin or admin-only")
 	}
 	if len(in.Name) > 200 {
 		fe.add("name", "use at most 200 characters")
@@ -178,12 +188,13 @@ func (s *Store) CreateUserAs(ctx context.Context, actor *User, in UserInput) (*U
 	if err != nil {
 		return nil, err
 	}
-	u := &User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash, Active: true}
+	role, alsoSupervisor := in.Role.stored()
+	u := &User{Email: in.Email, Name: in.Name, Role: role, AlsoSupervisor: alsoSupervisor, PasswordHash: hash, Active: true}
 	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, Audit{Actor: actor, Action: AuditUserCreate, Object: ObjectUser, ObjectID: u.ID, Detail: "role=" + string(u.Role)})
+		return s.audit(tx, Audit{Actor: actor, Action: AuditUserCreate, Object: ObjectUser, ObjectID: u.ID, Detail: "role=" + string(u.Choice())})
 	})
 	if err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -208,10 +219,11 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 	return us, err
 }
 
-// Caseworkers lists the active accounts that can be assigned cases.
+// Caseworkers lists the active accounts that can be assigned cases: those that work on cases.
 func (s *Store) Caseworkers(ctx context.Context) ([]User, error) {
 	var us []User
-	err := s.rdb(ctx).Where("active = ?", true).Order("name, email").Find(&us).Error
+	err := s.rdb(ctx).Where("active = ? AND (role IN ? OR (role = ? AND also_supervisor))", true,
+		[]Role{RoleCaseworker, RoleSupervisor}, RoleAdmin).Order("name, email").Find(&us).Error
 	return us, err
 }
 
@@ -245,9 +257,10 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 	}
 	fe := fieldErrors{}
 	if !role.Valid() {
-		fe.add("role", "choose caseworker, supervisor or admin")
+		fe.add("role", "choose caseworker, supervisor, admin or admin-only")
 	}
-	if id == actor.ID && (role != RoleAdmin || !active) {
+	stored, alsoSupervisor := role.stored()
+	if id == actor.ID && (stored != RoleAdmin || !active) {
 		fe.add("role", "you cannot remove your own admin role or deactivate yourself")
 	}
 	if err := fe.err(); err != nil {
@@ -259,7 +272,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 			return translate(err)
 		}
 		detail := userChanges(&u, strings.TrimSpace(name), role, active)
-		u.Name, u.Role, u.Active = strings.TrimSpace(name), role, active
+		u.Name, u.Role, u.AlsoSupervisor, u.Active = strings.TrimSpace(name), stored, alsoSupervisor, active
 		if err := tx.Save(&u).Error; err != nil {
 			return err
 		}

@@ -56,8 +56,9 @@ const (
 // Rule is one allowed move of the workflow.
 type Rule struct {
 	From, To Status
-	// MinRole is the lowest role that may make the move. A caseworker may only move cases
-	// assigned to them, and may only assign an unassigned case to themselves.
+	// MinRole is the lowest role on cases that may make the move (User.Can). A caseworker may
+	// only move cases assigned to them, and may only assign an unassigned case to themselves;
+	// a case shared with them they may read and add to, not move.
 	MinRole Role
 	Needs   Guard
 }
@@ -102,12 +103,14 @@ func TransitionMap() map[Status][]Status {
 	return m
 }
 
-// mayMove says whether user u may make move r on case c, leaving the guards aside.
+// mayMove says whether user u may make move r on case c, leaving the guards aside. Only
+// someone who may see the case may move it; an account that does not work on cases (an admin
+// only) never may.
 func mayMove(u *User, c *Case, r Rule) bool {
-	if !u.Role.AtLeast(r.MinRole) {
+	if !u.Can(r.MinRole) || !canSee(u, c) {
 		return false
 	}
-	if u.Role.AtLeast(RoleSupervisor) {
+	if u.Can(RoleSupervisor) {
 		return true
 	}
 	if r.From == StatusNew && r.To == StatusAssigned {
@@ -154,7 +157,7 @@ func checkMove(u *User, c *Case, in TransitionInput, assignee *User) (Rule, erro
 	if r.Needs&NeedsOutcome != 0 && in.Outcome == "" {
 		fe.add("outcome", "choose the outcome")
 	}
-	if assignee != nil && !u.Role.AtLeast(RoleSupervisor) && assignee.ID != u.ID {
+	if assignee != nil && !u.Can(RoleSupervisor) && assignee.ID != u.ID {
 		return Rule{}, ErrForbidden // a caseworker assigns only to themselves
 	}
 	return r, fe.err()

@@ -1,0 +1,209 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestRoleChoices: what each kind of account may do, and how the choices are stored and read
+// back.
+func TestRoleChoices(t *testing.T) {
+	s := openTest(t)
+	for _, tc := range []struct {
+		choice                            Role
+		caseworker, supervisor, admin, ok bool
+		label                             string
+	}{
+		{RoleCaseworker, true, false, false, true, "caseworker"},
+		{RoleSupervisor, true, true, false, true, "supervisor"},
+		{RoleAdmin, true, true, true, true, "admin + supervisor"},
+		{RoleAdminOnly, false, false, true, true, "admin only (no access to cases)"},
+		{"boss", false, false, false, false, ""},
+	} {
+		u, err := s.CreateUser(context.Background(), UserInput{Email: string(tc.choice) + "@example.org", Role: tc.choice, Password: "correct horse battery"})
+		if !tc.ok {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Fields["role"] == "" {
+				t.Errorf("%s: %v, want a role error", tc.choice, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ = s.UserByID(context.Background(), u.ID) // as stored
+		if got := [3]bool{u.Can(RoleCaseworker), u.Can(RoleSupervisor), u.Can(RoleAdmin)}; got != [3]bool{tc.caseworker, tc.supervisor, tc.admin} {
+			t.Errorf("%s: can caseworker/supervisor/admin = %v", tc.choice, got)
+		}
+		if u.WorksOnCases() != tc.caseworker || u.IsAdmin() != tc.admin || u.Choice() != tc.choice || u.RoleLabel() != tc.label {
+			t.Errorf("%s: works on cases %v, admin %v, choice %s, label %q", tc.choice, u.WorksOnCases(), u.IsAdmin(), u.Choice(), u.RoleLabel())
+		}
+		if u.Role == RoleAdminOnly {
+			t.Errorf("%s: the pseudo-role was stored", tc.choice)
+		}
+	}
+	// Role alone no longer says "supervisor" for an admin: the check is User.Can.
+	if RoleAdmin.AtLeast(RoleSupervisor) || RoleSupervisor.AtLeast(RoleAdmin) || !RoleSupervisor.AtLeast(RoleCaseworker) {
+		t.Error("Role.AtLeast ranks admin with the roles on cases")
+	}
+	var nobody *User
+	if nobody.Can(RoleCaseworker) || nobody.Can(RoleAdmin) || nobody.WorksOnCases() {
+		t.Error("a nil user may do something")
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	for in, want := range map[string]Role{
+		"caseworker": RoleCaseworker, "Supervisor": RoleSupervisor, "admin": RoleAdmin, "admin+supervisor": RoleAdmin,
+		"admin, supervisor": RoleAdmin, "admin-only": RoleAdminOnly, "admin only": RoleAdminOnly, "admin_only": RoleAdminOnly,
+		"boss": "", "": "", "admin+caseworker": "",
+	} {
+		got, ok := ParseRole(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("ParseRole(%q) = %q %v, want %q", in, got, ok, want)
+		}
+	}
+}
+
+// TestMigrationAccess: migration 8 makes existing admins admins and supervisors (no hotline
+// loses sight of its cases on upgrade) and adds restricted cases and shares; migration 9
+// gives existing tokens the role their account had.
+func TestMigrationAccess(t *testing.T) {
+	ctx := context.Background()
+	k, _ := ParseKeyring(NewKeyFile())
+	s := &Store{Now: time.Now, Loc: time.UTC, keys: k, hashSlots: make(chan struct{}, 1)}
+	w, err := openWriter(filepath.Join(t.TempDir(), "old.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db = w
+	t.Cleanup(func() {
+		if d, err := w.DB(); err == nil {
+			d.Close()
+		}
+	})
+	if err := s.migrateTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	must := func(sql string, args ...any) {
+		t.Helper()
+		if err := w.Exec(sql, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, role := range []string{"caseworker", "supervisor", "admin"} {
+		must("INSERT INTO users(id, email, name, role, password_hash, active, created_at, updated_at) VALUES (?, ?, '', ?, 'x', 1, ?, ?)", i+1, role+"@example.org", role, now, now)
+		must("INSERT INTO api_tokens(id, user_id, hash, name, created_at) VALUES (?, ?, ?, 'old', ?)", i+1, i+1, role, now)
+	}
+	must("INSERT INTO cases(id, reference, status, version, category, summary, urgency, opened_by_id, received_at, created_at, updated_at) VALUES (1, 'HL-2024-000001', 'new', 1, 'raid', '', 'normal', 1, ?, ?, ?)", now, now, now)
+	if err := s.migrateTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	var users []User
+	w.Order("id").Find(&users)
+	for _, u := range users {
+		wantSup := u.Role != RoleCaseworker
+		if u.Can(RoleSupervisor) != wantSup || u.IsAdmin() != (u.Role == RoleAdmin) {
+			t.Errorf("%s after migration 8: supervisor %v admin %v", u.Email, u.Can(RoleSupervisor), u.IsAdmin())
+		}
+	}
+	var roles []string
+	w.Table("api_tokens").Order("id").Pluck("role", &roles)
+	if len(roles) != 3 || roles[0] != "caseworker" || roles[1] != "supervisor" || roles[2] != "supervisor" {
+		t.Errorf("token roles after migration 9: %v", roles)
+	}
+	var cs Case
+	if err := w.Preload("Shares").First(&cs, 1).Error; err != nil || cs.Restricted {
+		t.Fatalf("case after migration 8: %v %+v", err, cs)
+	}
+	must("INSERT INTO case_shares(case_id, user_id, shared_by_id, created_at) VALUES (1, 1, 2, ?)", now)
+	if err := w.Exec("INSERT INTO case_shares(case_id, user_id, shared_by_id, created_at) VALUES (1, 99, 2, ?)", now).Error; err == nil {
+		t.Error("a share with no such account was accepted")
+	}
+}
+
+// TestVisibilityRule: canSee (Go) and visible (SQL) say the same for every kind of case and
+// account.
+func TestVisibilityRule(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	other := mkUser(t, s, "other@example.org", RoleCaseworker)
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	adm := mkUser(t, s, "adm@example.org", RoleAdmin)
+	admOnly := mkUser(t, s, "it@example.org", RoleAdminOnly)
+	restricted := true
+	mk := func(assignee *User, restrict bool, shareWith *User) uint {
+		t.Helper()
+		cs := mkCase(t, s, sup)
+		if assignee != nil {
+			if _, err := s.Assign(ctx, sup, cs.ID, TransitionInput{AssigneeID: assignee.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if restrict {
+			cur, _ := s.GetCase(ctx, sup, cs.ID)
+			if _, err := s.UpdateCase(ctx, sup, cs.ID, CaseUpdate{Version: cur.Version, Restricted: &restricted, Present: map[string]bool{"restricted": true}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if shareWith != nil {
+			if err := s.ShareCase(ctx, sup, cs.ID, shareWith.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return cs.ID
+	}
+	cases := map[string]uint{
+		"queue":                      mk(nil, false, nil),
+		"other's":                    mk(other, false, nil),
+		"mine":                       mk(cw, false, nil),
+		"restricted queue":           mk(nil, true, nil),
+		"restricted other's":         mk(other, true, nil),
+		"restricted mine":            mk(cw, true, nil),
+		"restricted, shared with me": mk(other, true, cw),
+		"other's, shared with me":    mk(other, false, cw),
+	}
+	sees := map[*User]map[string]bool{
+		cw: {"queue": true, "mine": true, "restricted mine": true, "restricted, shared with me": true, "other's, shared with me": true},
+		other: {"queue": true, "other's": true, "restricted other's": true, "restricted, shared with me": true,
+			"other's, shared with me": true},
+		sup: nil, adm: nil, // every case
+		admOnly: {},
+	}
+	for u, want := range sees {
+		p, err := s.ListCases(ctx, u, CaseFilter{PerPage: MaxPerPage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed := map[uint]bool{}
+		for _, c := range p.Items {
+			listed[c.ID] = true
+		}
+		for name, id := range cases {
+			w := want == nil || want[name]
+			_, err := s.GetCase(ctx, u, id)
+			if (err == nil) != w || listed[id] != w {
+				t.Errorf("%s, case %q: opens %v (%v), listed %v; want %v", u.Email, name, err == nil, err, listed[id], w)
+			}
+		}
+	}
+	// Unsharing takes sight away; sharing with an admin only is refused.
+	if err := s.UnshareCase(ctx, sup, cases["restricted, shared with me"], cw.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetCase(ctx, cw, cases["restricted, shared with me"]); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after unsharing: %v", err)
+	}
+	var ve *ValidationError
+	if err := s.ShareCase(ctx, sup, cases["queue"], admOnly.ID); !errors.As(err, &ve) {
+		t.Errorf("sharing with an admin only: %v", err)
+	}
+	if err := s.ShareCase(ctx, cw, cases["mine"], other.ID); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a caseworker shares: %v", err)
+	}
+}

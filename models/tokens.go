@@ -1,0 +1,167 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// API tokens carry a role, at most their account's: a telephony integration that only logs
+// calls gets a caseworker's token even when it was made by a supervisor. A request made with
+// a token acts with the token's role (see TokenUser).
+
+// tokenShown is how many characters of a token are kept in clear (its prefix, e.g.
+// "hmy_Ab3d"), so that a token can be recognised in a list and revoked. The rest (232 bits of
+// randomness) is known only to its holder.
+const tokenShown = len(tokenPrefix) + 4
+
+// TokenRoles lists the roles a token can carry.
+var TokenRoles = []Role{RoleCaseworker, RoleSupervisor, RoleAdmin}
+
+// defaultTokenRole is the role a token gets when none is asked for: the account's role on
+// cases, or admin for an account that does not work on cases.
+func defaultTokenRole(u *User) Role {
+	if r := u.CaseRole(); r != "" {
+		return r
+	}
+	return RoleAdmin
+}
+
+// tokenActor is the user a request made with token t acts as: the account, with the token's
+// role only. A token whose role the account no longer has (it was demoted) acts for nobody.
+func tokenActor(t *APIToken) (*User, error) {
+	u := *t.User
+	if !t.Role.Valid() || t.Role == RoleAdminOnly || !u.Can(t.Role) {
+		return nil, ErrUnauthenticated
+	}
+	u.Role, u.AlsoSupervisor = t.Role, false
+	return &u, nil
+}
+
+// CreateTokenWithRole makes a new API token with role for the account with this e-mail and
+// returns the token (shown once: only its hash and prefix are kept) and its record. An empty
+// role is the account's own role on cases.
+func (s *Store) CreateTokenWithRole(ctx context.Context, email, name string, role Role) (string, *APIToken, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return "", nil, err
+	}
+	if !u.Active {
+		return "", nil, &ValidationError{Fields: map[string]string{"email": "this account is deactivated"}}
+	}
+	if role == "" {
+		role = defaultTokenRole(u)
+	}
+	switch {
+	case role != RoleCaseworker && role != RoleSupervisor && role != RoleAdmin:
+		return "", nil, &ValidationError{Fields: map[string]string{"role": "choose caseworker, supervisor or admin"}}
+	case !u.Can(role):
+		return "", nil, &ValidationError{Fields: map[string]string{"role": "a token cannot have a role its account does not have"}}
+	}
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	tok := tokenPrefix + newToken()
+	t := &APIToken{UserID: u.ID, Hash: hashToken(tok), Prefix: tok[:tokenShown], Name: name, Role: role}
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Action: AuditTokenCreate, Object: ObjectUser, ObjectID: u.ID, Detail: "token=" + itoa(t.ID) + " role=" + string(role)})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	t.User = u
+	return tok, t, nil
+}
+
+// ListTokens lists the API tokens of the account with this e-mail, newest first, revoked ones
+// included.
+func (s *Store) ListTokens(ctx context.Context, email string) ([]APIToken, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	var ts []APIToken
+	err = s.rdb(ctx).Where("user_id = ?", u.ID).Order("id DESC").Find(&ts).Error
+	return ts, err
+}
+
+// ErrAmbiguousToken says a prefix names more than one token: give more of it, or the id.
+var ErrAmbiguousToken = errors.New("more than one token starts like this: give the id")
+
+// RevokeToken revokes the token with this id, or (id 0) the one token whose prefix starts
+// with prefix. From then on it gets 401. Revoking a revoked token changes nothing.
+func (s *Store) RevokeToken(ctx context.Context, id uint, prefix string) (*APIToken, error) {
+	var t APIToken
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		q := tx.Preload("User")
+		if id != 0 {
+			q = q.Where("id = ?", id)
+		} else {
+			prefix = strings.TrimSpace(prefix)
+			if len(prefix) < tokenShown {
+				return &ValidationError{Fields: map[string]string{"prefix": "give the first " + strconv.Itoa(tokenShown) + " characters of the token"}}
+			}
+			if len(prefix) > tokenShown {
+				prefix = prefix[:tokenShown] // a whole token was pasted
+			}
+			q = q.Where("substr(prefix, 1, ?) = ?", len(prefix), prefix)
+		}
+		var ts []APIToken
+		if err := q.Limit(2).Find(&ts).Error; err != nil {
+			return err
+		}
+		switch len(ts) {
+		case 0:
+			return ErrNotFound
+		case 2:
+			return ErrAmbiguousToken
+		}
+		t = ts[0]
+		if t.RevokedAt != nil {
+			return nil
+		}
+		now := s.now()
+		t.RevokedAt = &now
+		if err := tx.Model(&APIToken{}).Where("id = ?", t.ID).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Action: AuditTokenRevoke, Object: ObjectUser, ObjectID: t.UserID, Detail: "token=" + itoa(t.ID)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func itoa(n uint) string { return strconv.FormatUint(uint64(n), 10) }
+
+// m9APIToken is what migration 9 adds to api_tokens.
+type m9APIToken struct {
+	Role   string `gorm:"size:20;not null;default:''"`
+	Prefix string `gorm:"size:16;not null;default:'';index"`
+}
+
+func (m9APIToken) TableName() string { return "api_tokens" }
+
+// migrate0009 gives API tokens a role and a recognisable prefix. Existing tokens keep acting
+// as their account did: with its role on cases (admins are supervisors since migration 8), or
+// as an admin for an account with none. Their prefix is unknown (only hashes were kept): they
+// are revoked by id.
+func migrate0009(tx *gorm.DB) error {
+	m := tx.Migrator()
+	for _, col := range []string{"Role", "Prefix"} {
+		if err := m.AddColumn(&m9APIToken{}, col); err != nil {
+			return err
+		}
+	}
+	return tx.Exec(`UPDATE api_tokens SET role = COALESCE((SELECT CASE
+			WHEN u.role = 'admin' AND u.also_supervisor THEN 'supervisor'
+			ELSE u.role END FROM users u WHERE u.id = api_tokens.user_id), 'caseworker')
+		WHERE role = ''`).Error
+}
