@@ -207,3 +207,28 @@ func TestVisibilityRule(t *testing.T) {
 		t.Errorf("a caseworker shares: %v", err)
 	}
 }
+
+// TestRestrictedStillCounts: restricting a case hides it from caseworkers, not from the
+// hotline's numbers.
+func TestRestrictedStillCounts(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	cs := mkCase(t, s, sup)
+	mkCase(t, s, sup)
+	before, err := s.Count(ctx, CountRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restricted := true
+	if _, err := s.UpdateCase(ctx, sup, cs.ID, CaseUpdate{Version: cs.Version, Restricted: &restricted, Present: map[string]bool{"restricted": true}}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Count(ctx, CountRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Cases != 2 || after.Cases != before.Cases || after.Calls != before.Calls || after.PeopleAffected != before.PeopleAffected {
+		t.Errorf("counts before %d cases %d calls, after %d cases %d calls", before.Cases, before.Calls, after.Cases, after.Calls)
+	}
+}
