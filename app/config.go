@@ -27,6 +27,9 @@ type Config struct {
 	// RetentionMonths (HIMOYA_RETENTION_MONTHS, default 24): the personal data of a case is
 	// erased this many months after it was closed.
 	RetentionMonths int
+	// MinCell (HIMOYA_MIN_CELL, default 5) is the smallest count a public report shows:
+	// counts from 1 to MinCell-1 are withheld.
+	MinCell int
 }
 
 // loadConfig reads the configuration from the environment, with the documented defaults.
@@ -54,6 +57,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		c.TwoFactorFrom = models.Role(v)
 	default:
 		return c, fmt.Errorf("HIMOYA_2FA_REQUIRED: use supervisor, everyone, admin or none, not %q", v)
+	}
+	c.MinCell = models.DefaultMinCell
+	if v := getenv("HIMOYA_MIN_CELL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 100 {
+			return c, fmt.Errorf("HIMOYA_MIN_CELL: use a whole number from 2 to 100, not %q", v)
+		}
+		c.MinCell = n
 	}
 	c.KeyFile = getenv("HIMOYA_KEY_FILE")
 	c.Key = getenv("HIMOYA_KEY")

@@ -82,6 +82,8 @@ func Routes() []Route {
 		{"GET", "/events", supervisor, H((*handlers.Handler).ListEvents)},
 		{"POST", "/events", supervisor, H((*handlers.Handler).CreateEvent)},
 		{"POST", "/events/:id", supervisor, H((*handlers.Handler).UpdateEvent)},
+		{"GET", "/reports", supervisor, H((*handlers.Handler).ShowReport)},
+		{"GET", "/reports/export", supervisor, H((*handlers.Handler).ExportReport)},
 
 		{"GET", "/admin/users", admin, H((*handlers.Handler).ListUsers)},
 		{"POST", "/admin/users", admin, H((*handlers.Handler).CreateUser)},
@@ -102,6 +104,7 @@ func Routes() []Route {
 		{"PATCH", "/api/v1/cases/:id", caseworker, H((*handlers.Handler).APIUpdateCase)},
 		{"POST", "/api/v1/cases/:id/transitions", caseworker, H((*handlers.Handler).APITransitionCase)},
 		{"POST", "/api/v1/contacts", caseworker, H((*handlers.Handler).APICreateContact)},
+		{"GET", "/api/v1/reports", supervisor, H((*handlers.Handler).APIReport)},
 	}
 }
 

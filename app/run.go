@@ -109,6 +109,7 @@ func open(ctx context.Context, cfg Config) (*models.Store, error) {
 		return nil, err
 	}
 	s.TwoFactorFrom = cfg.TwoFactorFrom
+	s.MinCell = cfg.MinCell
 	return s, nil
 }
 

@@ -40,6 +40,9 @@ type Store struct {
 	// empty value means supervisors and admins. Set it to a role that is not one (e.g.
 	// "none") to require it of nobody; every account may still turn it on.
 	TwoFactorFrom Role
+	// MinCell is the smallest count a public report shows (HIMOYA_MIN_CELL); 0 means
+	// DefaultMinCell.
+	MinCell int
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// KeyFileCreated is set when Open made a new key file (the first start).

@@ -1,0 +1,112 @@
+package models
+
+import (
+	"context"
+	"io"
+	"os"
+	"testing"
+	"time"
+)
+
+// benchReportStore opens the large database named by HIMOYA_BENCH_DB, made with
+//
+//	HIMOYA_DB=/tmp/big/big.db himoya demo -cases 1000000 -months 24
+//
+// Opening it runs the pending migrations (migration 12 builds the report indexes) and
+// exporting writes audit entries: benchmark a copy. Skipped when HIMOYA_BENCH_DB is not set
+// (CI has no such database).
+func benchReportStore(b *testing.B) (*Store, *User) {
+	path := os.Getenv("HIMOYA_BENCH_DB")
+	if path == "" {
+		b.Skip("set HIMOYA_BENCH_DB to a copy of a database made by himoya demo -cases 1000000")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	var sup User
+	if err := s.rdb(ctx).Where("role = ?", RoleSupervisor).First(&sup).Error; err != nil {
+		b.Fatal(err)
+	}
+	for _, bad := range reportFullScans(b, s) {
+		b.Fatal(bad)
+	}
+	return s, &sup
+}
+
+// benchMonths are the months benchmarked: the last complete month before the newest call,
+// and HIMOYA_BENCH_MONTH (e.g. a surge month) when set.
+func benchMonths(b *testing.B, s *Store) []string {
+	var last Contact
+	if err := s.rdb(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
+		b.Fatal(err)
+	}
+	n := last.ReceivedAt.In(s.Loc)
+	months := []string{time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, s.Loc).Format("2006-01")}
+	if m := os.Getenv("HIMOYA_BENCH_MONTH"); m != "" {
+		months = append(months, m)
+	}
+	return months
+}
+
+// BenchmarkReportMonth measures a month's report (internal and public), warm:
+//
+//	HIMOYA_BENCH_DB=/tmp/rbig/big.db HIMOYA_BENCH_MONTH=2026-01 \
+//	  go test ./models -run '^$' -bench 'Report' -benchtime 20x
+func BenchmarkReportMonth(b *testing.B) {
+	s, sup := benchReportStore(b)
+	ctx := context.Background()
+	for _, m := range benchMonths(b, s) {
+		from, to, err := MonthPeriod(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, public := range []bool{false, true} {
+			name := m
+			if public {
+				name += "-public"
+			}
+			b.Run(name, func(b *testing.B) {
+				var r *Report
+				if r, err = s.Report(ctx, sup, from, to, ReportOptions{Public: public}); err != nil { // warm up
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if r, err = s.Report(ctx, sup, from, to, ReportOptions{Public: public}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(r.Calls), "calls")
+				b.ReportMetric(float64(r.Cases), "cases")
+			})
+		}
+	}
+}
+
+// BenchmarkReportExport measures a month's export in each format, as the download button
+// gets it: the report, the file and the audit entry.
+func BenchmarkReportExport(b *testing.B) {
+	s, sup := benchReportStore(b)
+	ctx := context.Background()
+	for _, m := range benchMonths(b, s) {
+		from, to, err := MonthPeriod(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, format := range []string{"xlsx", "pdf", "csv"} {
+			b.Run(m+"-"+format, func(b *testing.B) {
+				var f *ReportFile
+				for i := 0; i < b.N; i++ {
+					if f, err = s.ExportReport(ctx, sup, from, to, ReportOptions{}, format); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(len(f.Data)), "bytes")
+				_, _ = io.Discard.Write(f.Data)
+			})
+		}
+	}
+}
