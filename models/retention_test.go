@@ -155,6 +155,27 @@ func TestRetentionKeepsTheNumbers(t *testing.T) {
 		t.Fatalf("counts before: %+v", before)
 	}
 
+	// The hotline's own reports (internal and public, over both ends of the history), as
+	// they are before retention.
+	reports := func() []any {
+		t.Helper()
+		var out []any
+		for _, period := range [][2]string{{"2021-01-01", "2023-12-31"}, {"2024-01-01", "2025-05-31"}} {
+			for _, public := range []bool{false, true} {
+				r, err := s.Report(ctx, f.sup, period[0], period[1], ReportOptions{Public: public, MinCell: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	reportsBefore := reports()
+	if r := reportsBefore[0].(*Report); r.Cases != 4 || r.Calls != 6 {
+		t.Fatalf("the 2021-2023 report counts %d cases and %d calls, want 4 and 6", r.Cases, r.Calls)
+	}
+
 	rep, err := s.RunRetention(ctx, DefaultRetentionMonths)
 	if err != nil {
 		t.Fatal(err)
@@ -168,6 +189,13 @@ func TestRetentionKeepsTheNumbers(t *testing.T) {
 	}
 	if !reflect.DeepEqual(before, after) {
 		t.Fatalf("the numbers changed:\nbefore %+v\nafter  %+v", before, after)
+	}
+	if reportsAfter := reports(); !reflect.DeepEqual(reportsBefore, reportsAfter) {
+		for i := range reportsBefore {
+			if !reflect.DeepEqual(reportsBefore[i], reportsAfter[i]) {
+				t.Errorf("report %d changed:\nbefore %+v\nafter  %+v", i, reportsBefore[i], reportsAfter[i])
+			}
+		}
 	}
 
 	// Erased: Alisher's case, call, notes and record; Dilshod's first case; Erkin's call and record.
