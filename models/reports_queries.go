@@ -39,20 +39,21 @@ const (
 		LEFT JOIN callers AS cl INDEXED BY idx_callers_report ON cl.id = c.caller_id
 		WHERE c.received_at >= ? AND c.received_at < ? GROUP BY 1`
 	// The status at the end of the period is the last status the timeline reached before it
-	// ended (a case whose opening was recorded after the end counts as new); the outcome is
-	// that of its last resolution before the end, for the cases then resolved or closed.
+	// ended (a case whose opening was recorded after the end counts as new), read with its
+	// outcome from one entry of the index; for the cases then closed, the outcome is that of
+	// their last resolution before the end. The application splits status and outcome.
 	sqlCasesAtEnd = `WITH x AS MATERIALIZED (
 			SELECT c.id, c.people_affected AS pa,
-				(SELECT e.to_status FROM case_entries AS e INDEXED BY idx_case_entries_report_status
-				 WHERE e.case_id = c.id AND e.at < ? AND e.to_status <> '' ORDER BY e.at DESC LIMIT 1) AS st
+				(SELECT e.to_status || ':' || e.outcome FROM case_entries AS e INDEXED BY idx_case_entries_report_status
+				 WHERE e.case_id = c.id AND e.at < ? AND e.to_status <> '' ORDER BY e.at DESC LIMIT 1) AS last
 			FROM cases AS c INDEXED BY idx_cases_report WHERE c.received_at >= ? AND c.received_at < ?),
 		y AS MATERIALIZED (
-			SELECT COALESCE(st, 'new') AS st, CASE WHEN st IN ('resolved', 'closed') THEN COALESCE(
+			SELECT COALESCE(last, 'new:') AS last, CASE WHEN last LIKE 'closed:%' THEN COALESCE(
 				(SELECT e.outcome FROM case_entries AS e INDEXED BY idx_case_entries_report_status
 				 WHERE e.case_id = x.id AND e.at < ? AND e.to_status = 'resolved' ORDER BY e.at DESC LIMIT 1), '')
-				ELSE 'open' END AS oc, pa
+				ELSE '' END AS closed_outcome, pa
 			FROM x)
-		SELECT st, oc, COUNT(*), COALESCE(SUM(pa), 0) FROM y GROUP BY 1, 2`
+		SELECT last, closed_outcome, COUNT(*), COALESCE(SUM(pa), 0) FROM y GROUP BY 1, 2`
 	// A case is assigned once (only new moves to assigned). julianday reads the stored times.
 	sqlAssignTimes = `SELECT c.urgency, (julianday(e.at) - julianday(c.received_at)) * 86400.0
 		FROM case_entries AS e INDEXED BY idx_case_entries_report_moves
@@ -362,11 +363,19 @@ func (q *reportQuery) casesHalf() error {
 		return err
 	}
 	err = q.each(sqlCasesAtEnd, []any{q.to, q.from, q.to, q.to}, []any{&c1, &c2, &n, &people}, func() {
-		q.add("status", c1, tally{cases: n, people: people})
-		if c2 == "" {
-			c2 = "none"
+		st, outcome, _ := strings.Cut(c1, ":")
+		switch Status(st) {
+		case StatusResolved:
+		case StatusClosed:
+			outcome = c2
+		default:
+			outcome = "open"
 		}
-		q.add("outcome", c2, tally{cases: n, people: people})
+		if outcome == "" {
+			outcome = "none" // closed without a resolution (e.g. a duplicate)
+		}
+		q.add("status", st, tally{cases: n, people: people})
+		q.add("outcome", outcome, tally{cases: n, people: people})
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"regexp"
@@ -78,13 +79,19 @@ func (f *reportFixture) call(in ContactInput) {
 	}
 }
 
-func newReportFixture(t *testing.T) *reportFixture {
+// newEmptyFixture is a store with a supervisor and a caseworker, on a clock the test sets.
+func newEmptyFixture(t *testing.T) *reportFixture {
 	s := openTest(t)
 	f := &reportFixture{s: s, moscow: s.Loc, ctx: context.Background(), t: t}
 	s.Now = func() time.Time { return f.clock }
 	f.at("2024-03-01 09:00")
 	f.sup = mkUser(t, s, "sup@example.org", RoleSupervisor)
 	f.cw = mkUser(t, s, "cw@example.org", RoleCaseworker)
+	return f
+}
+
+func newReportFixture(t *testing.T) *reportFixture {
+	f := newEmptyFixture(t)
 	three := 3
 
 	f.at("2024-03-23 00:00")
@@ -267,6 +274,59 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 	wantRU := "5 обращений 23-24 марта 2024 г.; 80% — «Рейд полиции» или «Незаконное задержание»"
 	if r.Headline.EN != wantEN || r.Headline.RU != wantRU {
 		t.Errorf("headline:\n%q\n%q", r.Headline.EN, r.Headline.RU)
+	}
+}
+
+// TestReportOutcomeAtEnd: the outcome of a case closed at the end of the period is that of
+// its last resolution before the end, whatever happened to it afterwards.
+func TestReportOutcomeAtEnd(t *testing.T) {
+	f := newEmptyFixture(t)
+	in := func(cat string) IntakeInput { return IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: cat}} }
+	f.at("2024-04-02 09:00")
+	x := f.open("2024-04-02T09:00", in("raid"))
+	y := f.open("2024-04-02T09:00", in("raid"))
+	z := f.open("2024-04-02T09:00", in("deportation"))
+	for _, cs := range []*Case{x, z} {
+		f.move(cs, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+		f.move(cs, f.cw, TransitionInput{To: "in_progress"})
+	}
+	f.at("2024-04-02 12:00")
+	f.move(x, f.cw, TransitionInput{To: "resolved", Outcome: "released"})
+	f.move(z, f.cw, TransitionInput{To: "resolved", Outcome: "fine_paid"})
+	f.move(y, f.sup, TransitionInput{To: "closed", Note: "Duplicate of another case"})
+	f.at("2024-04-03 09:00")
+	f.move(x, f.sup, TransitionInput{To: "closed"})
+	f.move(z, f.sup, TransitionInput{To: "closed"})
+	f.at("2024-04-05 09:00")
+	f.move(z, f.sup, TransitionInput{To: "in_progress", AssigneeID: f.cw.ID, Note: "Appeal lost"})
+	f.at("2024-04-06 09:00")
+	f.move(z, f.cw, TransitionInput{To: "resolved", Outcome: "deported"})
+	f.at("2024-04-10 09:00")
+	for _, tc := range []struct {
+		to       string
+		status   map[string]int
+		outcomes map[string]int
+	}{
+		{"2024-04-02", map[string]int{"closed": 1, "resolved": 2}, map[string]int{"none": 1, "released": 1, "fine_paid": 1}},
+		{"2024-04-04", map[string]int{"closed": 3}, map[string]int{"none": 1, "released": 1, "fine_paid": 1}},
+		{"2024-04-05", map[string]int{"closed": 2, "in_progress": 1}, map[string]int{"none": 1, "released": 1, "open": 1}},
+		{"2024-04-06", map[string]int{"closed": 2, "resolved": 1}, map[string]int{"none": 1, "released": 1, "deported": 1}},
+	} {
+		r, err := f.s.Report(f.ctx, f.sup, "2024-04-01", tc.to, ReportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]map[string]int{"status": tc.status, "outcome": tc.outcomes} {
+			got := map[string]int{}
+			for code, x := range rowsOf(t, r, key) {
+				if val(x.Cases) != 0 {
+					got[code] = val(x.Cases)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("to %s, %s: %v, want %v", tc.to, key, got, want)
+			}
+		}
 	}
 }
 
@@ -722,4 +782,60 @@ func pdfStrings(b []byte) [][]byte {
 		i = j
 	}
 	return out
+}
+
+// TestReportAddsUpWhileWriting: calls and cases saved while reports are computed never make
+// a breakdown disagree with the totals (the two halves of a report read one state of the
+// database).
+func TestReportAddsUpWhileWriting(t *testing.T) {
+	f := newReportFixture(t)
+	done := make(chan struct{})
+	stopped := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; err == nil; i++ {
+			select {
+			case <-done:
+				stopped <- nil
+				return
+			default:
+			}
+			if i%2 == 0 {
+				_, err = f.s.LogContact(f.ctx, f.cw, ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
+			} else {
+				_, err = f.s.CreateCase(f.ctx, f.cw, IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
+					CaseFields: CaseFields{Category: "deportation", Summary: "Expulsion order"}})
+			}
+		}
+		stopped <- err
+	}()
+	sum := func(r *Report, key, m string) int {
+		n := 0
+		for _, x := range r.Breakdown(key).Rows {
+			n += val(x.cell(m))
+		}
+		return n
+	}
+	for range 15 {
+		r, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		days, dayCases := 0, 0
+		for _, d := range r.ByDay {
+			days += val(d.Calls)
+			dayCases += val(d.Cases)
+		}
+		if sum(r, "category", MeasureCalls) != r.Calls || sum(r, "citizenship", MeasureCalls) != r.Calls || days != r.Calls ||
+			sum(r, "region", MeasureCases) != r.Cases || sum(r, "status", MeasureCases) != r.Cases ||
+			sum(r, "citizenship", MeasureCases) != r.Cases || dayCases != r.Cases {
+			t.Fatalf("calls %d: by category %d, citizenship %d, days %d; cases %d: by region %d, status %d, citizenship %d, days %d",
+				r.Calls, sum(r, "category", MeasureCalls), sum(r, "citizenship", MeasureCalls), days,
+				r.Cases, sum(r, "region", MeasureCases), sum(r, "status", MeasureCases), sum(r, "citizenship", MeasureCases), dayCases)
+		}
+	}
+	close(done)
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
 }
