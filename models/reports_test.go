@@ -281,7 +281,9 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 // its last resolution before the end, whatever happened to it afterwards.
 func TestReportOutcomeAtEnd(t *testing.T) {
 	f := newEmptyFixture(t)
-	in := func(cat string) IntakeInput { return IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: cat}} }
+	in := func(cat string) IntakeInput {
+		return IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: cat}}
+	}
 	f.at("2024-04-02 09:00")
 	x := f.open("2024-04-02T09:00", in("raid"))
 	y := f.open("2024-04-02T09:00", in("raid"))
