@@ -438,11 +438,12 @@ func (r *Report) Suppression() string {
 	if !r.Public {
 		return ""
 	}
-	return fmt.Sprintf("Public version: counts from 1 to %d are withheld (shown as \"<%d\", null in JSON) so that no person "+
-		"can be recognised. Where a withheld count could be worked out from the total and the other counts, the next "+
-		"smallest counts are withheld too, until at least two counts are withheld and together they make %d or more "+
-		"(and more than one for each). This applies to every column of every table, to the days and to the response times. "+
-		"Totals are published. Rows are in a fixed order, not by size.", r.MinCell-1, r.MinCell, r.MinCell)
+	return fmt.Sprintf("Public version: counts from 1 to %d are withheld so that no person can be recognised. Where a "+
+		"withheld count could be worked out from the total and the other counts, the next smallest counts are withheld "+
+		"too, until at least two counts are withheld and together they make %d or more (and more than one for each). "+
+		"Withheld counts are shown as \"%s\" (null in JSON): an \"%s\" may stand for any number, small or not. The rule "+
+		"applies to every column of every table, to the days and to the response times. Totals are published. Rows are "+
+		"in a fixed order, not by size.", r.MinCell-1, r.MinCell, WithheldMark, WithheldMark)
 }
 
 // Statement is the sentence every file carries about its version.

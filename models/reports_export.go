@@ -175,7 +175,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 
 // WriteCSV writes the report as tidy CSV: one value a line (breakdown, key, label, label_ru,
 // measure, value), UTF-8 with a byte-order mark so that spreadsheet programs read the
-// Cyrillic right. A withheld count reads "<5".
+// Cyrillic right. A withheld count reads "x".
 func (r *Report) WriteCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -209,7 +209,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	cell := func(n *int) string {
 		if n == nil {
-			return fmt.Sprintf("<%d", r.MinCell)
+			return WithheldMark
 		}
 		return strconv.Itoa(*n)
 	}
@@ -248,7 +248,7 @@ func sheetName(b *ReportBreakdown) string {
 
 // WriteXLSX writes the report as a workbook: a summary sheet (headline, figures, the
 // version's rule), one sheet per breakdown, the days with a chart of calls per day, and the
-// response times. Counts are numbers; a withheld count is the text "<5".
+// response times. Counts are numbers; a withheld count is the text "x".
 func (r *Report) WriteXLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -308,10 +308,10 @@ func (x *xlsxWriter) set(sheet string, col, row int, v any, style int) {
 	}
 }
 
-// count writes a count as a number, or "<5" as text when withheld.
+// count writes a count as a number, or "x" as text when withheld.
 func (x *xlsxWriter) count(sheet string, col, row int, n *int) {
 	if n == nil {
-		x.set(sheet, col, row, fmt.Sprintf("<%d", x.r.MinCell), x.withheld)
+		x.set(sheet, col, row, WithheldMark, x.withheld)
 		return
 	}
 	x.set(sheet, col, row, *n, x.number)

@@ -247,10 +247,16 @@ func MeasureLabel(m string) string {
 	return m
 }
 
-// Cell writes a count of the report: "1,234", or "<5" when withheld.
+// WithheldMark stands for a count the public version withholds. It is the same for a small
+// count and for one withheld with it (secondary suppression): telling them apart would say
+// that the second is at least the threshold, and with the total give the first away. It is
+// not "<5", which would be untrue of the second.
+const WithheldMark = "x"
+
+// Cell writes a count of the report: "1,234", or "x" when withheld.
 func (r *Report) Cell(n *int) string {
 	if n == nil {
-		return fmt.Sprintf("<%d", r.MinCell)
+		return WithheldMark
 	}
 	return FormatCount(*n)
 }
@@ -284,8 +290,7 @@ const ResponseRule = "Median time from the call that opened a case to its first 
 
 // ReportCell is a count as a page shows it: its text, or that it is withheld.
 type ReportCell struct {
-	Value   *int
-	MinCell int
+	Value *int
 }
 
 // Withheld reports whether the public version withholds the count.
@@ -294,13 +299,13 @@ func (c ReportCell) Withheld() bool { return c.Value == nil }
 // Text is the count with thousands separators.
 func (c ReportCell) Text() string {
 	if c.Value == nil {
-		return fmt.Sprintf("<%d", c.MinCell)
+		return WithheldMark
 	}
 	return FormatCount(*c.Value)
 }
 
 // CellOf wraps a count of the report for a page.
-func (r *Report) CellOf(n *int) ReportCell { return ReportCell{Value: n, MinCell: r.MinCell} }
+func (r *Report) CellOf(n *int) ReportCell { return ReportCell{Value: n} }
 
 // Count is the row's count of measure m (nil when withheld).
 func (x ReportRow) Count(m string) *int { return x.cell(m) }
