@@ -323,3 +323,34 @@ func TestReportPage(t *testing.T) {
 		t.Errorf("download from the page: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
 	}
 }
+
+func TestReportMinCellConfig(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "HIMOYA_MIN_CELL" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		value string
+		want  int
+		ok    bool
+	}{{"", 5, true}, {"10", 10, true}, {"1", 0, false}, {"five", 0, false}} {
+		c, err := loadConfig(env(tc.value))
+		if (err == nil) != tc.ok || (tc.ok && c.MinCell != tc.want) {
+			t.Errorf("HIMOYA_MIN_CELL=%q: %d, %v", tc.value, c.MinCell, err)
+		}
+	}
+	// The store's threshold is the public report's.
+	e := newReportEnv(t)
+	e.Store.MinCell = 11
+	var r reportJSON
+	if st := e.api("GET", "/api/v1/reports?from=2024-03-23&to=2024-03-24&public=1", e.sup, nil, &r); st != 200 {
+		t.Fatalf("status %d", st)
+	}
+	if raid, _, _, _ := r.category("raid"); raid != nil || r.Suppression == nil || r.Suppression.MinCell != 11 {
+		t.Errorf("with a threshold of 11, raid (10) is %v", raid)
+	}
+}
