@@ -30,6 +30,10 @@ type Config struct {
 	// MinCell (HIMOYA_MIN_CELL, default 5) is the smallest count a public report shows:
 	// counts from 1 to MinCell-1 are withheld.
 	MinCell int
+	// Dashboard holds the dashboard's rules: HIMOYA_SLA_CRITICAL (1h), HIMOYA_SLA_HIGH (4h),
+	// HIMOYA_SLA_NEW (24h), HIMOYA_SURGE_RATIO (3), HIMOYA_SURGE_MIN (20), HIMOYA_SURGE_DAYS
+	// (28), HIMOYA_BURST_WINDOW (3h), HIMOYA_BURST_MIN (5), HIMOYA_BURST_RATIO (3).
+	Dashboard models.DashboardRules
 }
 
 // loadConfig reads the configuration from the environment, with the documented defaults.
@@ -66,6 +70,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.MinCell = n
 	}
+	rules, err := models.DashboardRulesFromEnv(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.Dashboard = rules
 	c.KeyFile = getenv("HIMOYA_KEY_FILE")
 	c.Key = getenv("HIMOYA_KEY")
 	tz := "Europe/Moscow"

@@ -79,6 +79,8 @@ func Routes() []Route {
 		{"GET", "/callers/:id/forget", supervisor, H((*handlers.Handler).ShowForgetCaller)},
 		{"POST", "/callers/:id/forget", supervisor, H((*handlers.Handler).ForgetCaller)},
 
+		// Supervisors get the dashboard, caseworkers their own work (handlers/pages_dashboard.go).
+		{"GET", "/dashboard", caseworker, H((*handlers.Handler).ShowDashboard)},
 		{"GET", "/events", supervisor, H((*handlers.Handler).ListEvents)},
 		{"POST", "/events", supervisor, H((*handlers.Handler).CreateEvent)},
 		{"POST", "/events/:id", supervisor, H((*handlers.Handler).UpdateEvent)},
@@ -105,6 +107,8 @@ func Routes() []Route {
 		{"POST", "/api/v1/cases/:id/transitions", caseworker, H((*handlers.Handler).APITransitionCase)},
 		{"POST", "/api/v1/contacts", caseworker, H((*handlers.Handler).APICreateContact)},
 		{"GET", "/api/v1/reports", supervisor, H((*handlers.Handler).APIReport)},
+		{"GET", "/api/v1/dashboard", supervisor, H((*handlers.Handler).APIDashboard)},
+		{"GET", "/api/v1/my-work", caseworker, H((*handlers.Handler).APIMyWork)},
 	}
 }
 

@@ -110,6 +110,7 @@ func open(ctx context.Context, cfg Config) (*models.Store, error) {
 	}
 	s.TwoFactorFrom = cfg.TwoFactorFrom
 	s.MinCell = cfg.MinCell
+	s.DashboardRules = cfg.Dashboard
 	return s, nil
 }
 

@@ -214,12 +214,12 @@ func (h *Handler) Logout(c *fiber.Ctx) error {
 	return seeOther(c, "/login")
 }
 
-// Home sends caseworkers to their cases, supervisors to the whole list, and admins who do
+// Home sends caseworkers to their cases, supervisors to the dashboard, and admins who do
 // not work on cases to the accounts.
 func (h *Handler) Home(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	if u.Can(models.RoleSupervisor) {
-		return seeOther(c, "/cases?open=1")
+		return seeOther(c, "/dashboard")
 	}
 	if !u.WorksOnCases() {
 		return seeOther(c, "/admin/users")

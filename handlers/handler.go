@@ -40,6 +40,8 @@ type Page struct {
 	Errors map[string]string
 	// Nav marks the current section in the menu.
 	Nav string
+	// Refresh, when not 0, makes the page reload itself every so many seconds (no script).
+	Refresh int
 }
 
 // IsSupervisor tells the layout whether to show supervisors' links.

@@ -29,7 +29,9 @@ var migrations = []migration{
 	{8, "admins apart from supervisors, restricted and shared cases", migrate0008}, // access.go
 	{9, "API tokens carry a role and a prefix", migrate0009},                       // tokens.go
 	{10, "when personal data was erased", migrate0010},
-	{12, "report indexes", migrate0012}, // migrations_reports.go
+	{12, "report indexes", migrate0012},    // migrations_reports.go
+	{14, "dashboard indexes", migrate0014}, // migrations_dashboard.go
+	{15, "hourly call counts kept by triggers", migrate0015},
 }
 
 // SchemaMigration records that a migration ran.

@@ -43,6 +43,9 @@ type Store struct {
 	// MinCell is the smallest count a public report shows (HIMOYA_MIN_CELL); 0 means
 	// DefaultMinCell.
 	MinCell int
+	// DashboardRules are the dashboard's thresholds (HIMOYA_SLA_*, HIMOYA_SURGE_*,
+	// HIMOYA_BURST_*); zero fields mean the defaults.
+	DashboardRules DashboardRules
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// KeyFileCreated is set when Open made a new key file (the first start).

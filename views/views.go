@@ -12,7 +12,7 @@ import (
 
 // FS holds the templates: layouts/, partials/ and one folder per resource.
 //
-//go:embed layouts partials errors auth calls cases events admin account audit callers reports
+//go:embed layouts partials errors auth calls cases events admin account audit callers reports dashboard
 var FS embed.FS
 
 //go:embed static

@@ -1,0 +1,28 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// APIDashboard returns the supervisors' dashboard as of now, or as of ?at= (RFC 3339).
+func (h *Handler) APIDashboard(c *fiber.Ctx) error {
+	at, err := h.Store.ParseAsOf(c.Query("at"))
+	if err != nil {
+		return err
+	}
+	d, err := h.Store.Dashboard(c.UserContext(), CurrentUser(c), at, h.Store.DashboardRules)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+// APIMyWork returns the caller's own open cases, those not started in time, and the queue of
+// unassigned critical cases: the caseworkers' smaller dashboard.
+func (h *Handler) APIMyWork(c *fiber.Ctx) error {
+	w, err := h.Store.MyWork(c.UserContext(), CurrentUser(c), h.Store.Now(), h.Store.DashboardRules)
+	if err != nil {
+		return err
+	}
+	return c.JSON(w)
+}

@@ -1,0 +1,78 @@
+package models
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+)
+
+// BenchmarkDashboard measures the supervisors' dashboard and a caseworker's page on a large
+// database made with
+//
+//	HIMOYA_DB=/tmp/big.db himoya demo -cases 1000000 -months 24
+//	cp /tmp/big.db /tmp/bench.db; cp /tmp/big.key /tmp/bench.key
+//	HIMOYA_BENCH_DB=/tmp/bench.db go test ./models -run '^$' -bench Dashboard -benchtime 20x
+//
+// Open brings the copy's schema up to date first (migration 15 counts the existing calls
+// once), so give it a copy. "now" is the dashboard as of the newest call; "surge" looks back
+// at the second day of the demo's crisis, when the state of every case changed since then is
+// rebuilt from its timeline. Skipped when HIMOYA_BENCH_DB is not set (CI has no such database).
+func BenchmarkDashboard(b *testing.B) {
+	path := os.Getenv("HIMOYA_BENCH_DB")
+	if path == "" {
+		b.Skip("set HIMOYA_BENCH_DB to a copy of a database made by himoya demo -cases 1000000")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	sup := &User{ID: 1, Role: RoleSupervisor}
+	var last Contact
+	if err := s.rdb(ctx).Select("received_at").Order("received_at DESC").First(&last).Error; err != nil {
+		b.Fatal(err)
+	}
+	now := last.ReceivedAt
+	s.Now = func() time.Time { return now }
+	var surge Event
+	if err := s.rdb(ctx).Order("starts_on DESC").First(&surge).Error; err != nil {
+		b.Fatal(err)
+	}
+	var worker User
+	if err := s.rdb(ctx).Where("role = ?", RoleCaseworker).First(&worker).Error; err != nil {
+		b.Fatal(err)
+	}
+	rules := DefaultDashboardRules()
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+	}{
+		{"now", now},
+		{"an-hour-ago", now.Add(-time.Hour)},
+		{"surge", surge.StartsOn.Add(36 * time.Hour)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var d *Dashboard
+			for i := 0; i < b.N; i++ {
+				if d, err = s.Dashboard(ctx, sup, tc.at, rules); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(d.Calls7d), "calls-7d")
+			b.ReportMetric(float64(d.OpenTotal), "open")
+			b.ReportMetric(float64(len(d.EarlyWarnings)), "warnings")
+			if d.Surge.Active {
+				b.ReportMetric(1, "surge")
+			}
+		})
+	}
+	b.Run("my-work", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := s.MyWork(ctx, &worker, now, rules); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

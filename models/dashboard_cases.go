@@ -1,0 +1,348 @@
+package models
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// caseState is what the dashboard needs to know of one case: no personal data.
+type caseState struct {
+	ID         uint
+	Reference  string
+	Status     Status
+	Urgency    Urgency
+	Region     string
+	ReceivedAt time.Time
+	AssigneeID *uint
+}
+
+// caseTally is the dashboard's counts over open cases, built from the current state of the
+// cases and corrected for those that changed after the moment looked at.
+type caseTally struct {
+	byStatus map[Status]int
+	load     map[uint]*Workload
+	waiting  map[uint]caseState // open and unassigned, by id
+}
+
+func (t *caseTally) add(c caseState, sign int) {
+	if !c.Status.Open() {
+		return
+	}
+	t.byStatus[c.Status] += sign
+	if c.AssigneeID == nil {
+		if sign > 0 {
+			t.waiting[c.ID] = c
+		} else {
+			delete(t.waiting, c.ID)
+		}
+		return
+	}
+	w := t.load[*c.AssigneeID]
+	if w == nil {
+		w = &Workload{UserID: *c.AssigneeID}
+		t.load[*c.AssigneeID] = w
+	}
+	w.Open += sign
+	if c.Urgency == UrgencyCritical {
+		w.Critical += sign
+	}
+}
+
+// openCasesAsOf tallies the cases that were open at the instant before end. The counts read
+// the current state through the index on status (open cases are a small fraction of all);
+// the cases changed since then (a search of the index on updated_at, empty when end is now)
+// are taken out and put back as they were then, rebuilt from their timelines.
+func (s *Store) openCasesAsOf(db *gorm.DB, end time.Time) (*caseTally, error) {
+	open := openStatuses()
+	t := &caseTally{byStatus: map[Status]int{}, load: map[uint]*Workload{}, waiting: map[uint]caseState{}}
+	for _, st := range open {
+		t.byStatus[st] = 0
+	}
+	// One pass over the open part of idx_cases_open_work, which holds all four columns.
+	var groups []struct {
+		Status     Status
+		AssigneeID *uint
+		Critical   bool
+		N          int
+	}
+	if err := db.Raw(`SELECT status, assignee_id, urgency = ? AS critical, COUNT(*) AS n
+		FROM cases INDEXED BY idx_cases_open_work
+		WHERE status IN ? AND received_at < ? GROUP BY status, assignee_id, urgency = ?`,
+		UrgencyCritical, open, end, UrgencyCritical).Scan(&groups).Error; err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		t.byStatus[g.Status] += g.N
+		if g.AssigneeID == nil {
+			continue
+		}
+		w := t.load[*g.AssigneeID]
+		if w == nil {
+			w = &Workload{UserID: *g.AssigneeID}
+			t.load[*g.AssigneeID] = w
+		}
+		w.Open += g.N
+		if g.Critical {
+			w.Critical += g.N
+		}
+	}
+	var waiting []caseState
+	if err := db.Raw(`SELECT id, reference, status, urgency, region, received_at, assignee_id FROM cases
+		WHERE assignee_id IS NULL AND status IN ? AND received_at < ?`, open, end).Scan(&waiting).Error; err != nil {
+		return nil, err
+	}
+	for _, c := range waiting {
+		t.waiting[c.ID] = c
+	}
+	var changed []caseState
+	if err := db.Raw(`SELECT id, reference, status, urgency, region, received_at, assignee_id FROM cases
+		WHERE updated_at >= ? AND received_at < ?`, end, end).Scan(&changed).Error; err != nil {
+		return nil, err
+	}
+	if len(changed) == 0 {
+		return t, nil
+	}
+	then, err := statesAt(db, changed, end)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range changed {
+		t.add(c, -1)
+		t.add(then[i], +1)
+	}
+	return t, nil
+}
+
+// statesAt rebuilds the status and assignee each case had just before end from its
+// timeline: the last status entry (or the opening) before end, and the last entry that named
+// an assignee. A case with no entry yet (its call was recorded later) was new and unassigned.
+func statesAt(db *gorm.DB, cases []caseState, end time.Time) ([]caseState, error) {
+	type entry struct {
+		CaseID     uint
+		ToStatus   Status
+		AssigneeID *uint
+	}
+	idx := make(map[uint]int, len(cases))
+	out := make([]caseState, len(cases))
+	for i, c := range cases {
+		idx[c.ID] = i
+		c.Status, c.AssigneeID = StatusNew, nil
+		out[i] = c
+	}
+	const batch = 500
+	for from := 0; from < len(cases); from += batch {
+		ids := make([]uint, 0, batch)
+		for _, c := range cases[from:min(from+batch, len(cases))] {
+			ids = append(ids, c.ID)
+		}
+		var entries []entry
+		err := db.Raw(`SELECT case_id, to_status, assignee_id FROM case_entries
+			WHERE case_id IN ? AND at < ? ORDER BY case_id, at, id`, ids, end).Scan(&entries).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			c := &out[idx[e.CaseID]]
+			if e.ToStatus != "" {
+				c.Status = e.ToStatus
+			}
+			if e.AssigneeID != nil {
+				a := *e.AssigneeID
+				c.AssigneeID = &a
+			}
+		}
+	}
+	return out, nil
+}
+
+// waitingCase describes a case waiting at `at` under the rules.
+func waitingCase(c caseState, at time.Time, rules DashboardRules, tax *Taxonomy) WaitingCase {
+	w := WaitingCase{ID: c.ID, Reference: c.Reference, Status: c.Status, Urgency: c.Urgency, Region: c.Region,
+		ReceivedAt: c.ReceivedAt, Age: at.Sub(c.ReceivedAt), Deadline: rules.Deadline(c.Urgency)}
+	if c.Region != "" {
+		w.RegionLabel = tax.Label(KindRegion, c.Region)
+	}
+	if w.Age > w.Deadline {
+		w.Over, w.IsOverdue = w.Age-w.Deadline, true
+	}
+	w.AgeMinutes, w.DeadlineMinutes, w.OverdueMinutes = int(w.Age/time.Minute), int(w.Deadline/time.Minute), int(w.Over/time.Minute)
+	return w
+}
+
+// sortWaiting orders cases most overdue first, then longest waiting, then by reference.
+func sortWaiting(ws []WaitingCase) {
+	sort.Slice(ws, func(i, j int) bool {
+		if ws[i].Over != ws[j].Over {
+			return ws[i].Over > ws[j].Over
+		}
+		if ws[i].Age != ws[j].Age {
+			return ws[i].Age > ws[j].Age
+		}
+		return ws[i].Reference < ws[j].Reference
+	})
+}
+
+// dashboardCases fills the counts of cases, the waiting lists and the workload.
+func (s *Store) dashboardCases(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time.Time, rules DashboardRules) error {
+	end := at.Add(time.Nanosecond)
+	today := dayStart(at, s.Loc)
+	var n struct{ Today, Week int }
+	err := db.Raw(`SELECT COUNT(*) FILTER (WHERE received_at >= ?) AS today, COUNT(*) AS week FROM cases
+		WHERE received_at >= ? AND received_at < ?`, today.UTC(), today.AddDate(0, 0, -6).UTC(), end).Scan(&n).Error
+	if err != nil {
+		return err
+	}
+	d.CasesToday, d.Cases7d = n.Today, n.Week
+	t, err := s.openCasesAsOf(db, end)
+	if err != nil {
+		return err
+	}
+	for st, k := range t.byStatus {
+		d.OpenByStatus[st] = k
+		d.OpenTotal += k
+	}
+	var crit, over []WaitingCase
+	for _, c := range t.waiting {
+		w := waitingCase(c, at, rules, tax)
+		if c.Urgency == UrgencyCritical {
+			crit = append(crit, w)
+		}
+		if w.IsOverdue {
+			over = append(over, w)
+		}
+	}
+	sortWaiting(crit)
+	sortWaiting(over)
+	d.CriticalUnassignedTotal, d.OverdueTotal = len(crit), len(over)
+	d.CriticalUnassigned = append(d.CriticalUnassigned, crit[:min(len(crit), ListLimit)]...)
+	d.Overdue = append(d.Overdue, over[:min(len(over), ListLimit)]...)
+	return s.workload(db, d, t)
+}
+
+// workload lists the active caseworkers and everyone who holds open cases, busiest first.
+func (s *Store) workload(db *gorm.DB, d *Dashboard, t *caseTally) error {
+	var users []struct {
+		ID     uint
+		Name   string
+		Email  string
+		Role   Role
+		Active bool
+	}
+	if err := db.Raw(`SELECT id, name, email, role, active FROM users`).Scan(&users).Error; err != nil {
+		return err
+	}
+	for _, u := range users {
+		w := t.load[u.ID]
+		if w == nil && (!u.Active || u.Role != RoleCaseworker) {
+			continue
+		}
+		row := Workload{UserID: u.ID, Name: u.Name, Email: u.Email}
+		if w != nil {
+			row.Open, row.Critical = w.Open, w.Critical
+		}
+		if row.Name == "" {
+			row.Name = u.Email
+		}
+		if row.Open == 0 && !u.Active {
+			continue
+		}
+		d.Workload = append(d.Workload, row)
+	}
+	sort.Slice(d.Workload, func(i, j int) bool {
+		a, b := d.Workload[i], d.Workload[j]
+		if a.Critical != b.Critical {
+			return a.Critical > b.Critical
+		}
+		if a.Open != b.Open {
+			return a.Open > b.Open
+		}
+		return a.Email < b.Email
+	})
+	return nil
+}
+
+// MyWork is a caseworker's own "what needs me now": their open cases by urgency, those not
+// started past their deadline, and the queue of unassigned critical cases anyone may take.
+type MyWork struct {
+	At time.Time `json:"at"`
+	// ByUrgency counts the user's open cases by urgency.
+	ByUrgency map[Urgency]int `json:"by_urgency"`
+	OpenTotal int             `json:"open_total"`
+	// Cases lists the user's open cases, most urgent and oldest first (at most ListLimit).
+	Cases []WaitingCase `json:"cases"`
+	// Overdue lists the user's cases still "assigned" (not started) past the deadline of
+	// their urgency (Rules.MyWork).
+	Overdue []WaitingCase `json:"overdue"`
+	// CriticalQueue lists the open critical cases nobody is assigned to.
+	CriticalQueue      []WaitingCase `json:"critical_queue"`
+	CriticalQueueTotal int           `json:"critical_queue_total"`
+	Rules              RulesText     `json:"rules"`
+}
+
+// MyWork computes user u's own work as of at.
+func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules DashboardRules) (*MyWork, error) {
+	if !u.Can(RoleCaseworker) {
+		return nil, ErrForbidden
+	}
+	rules = rules.withDefaults()
+	at = at.UTC()
+	end := at.Add(time.Nanosecond)
+	db := s.rdb(ctx)
+	tax, err := loadTaxonomy(db)
+	if err != nil {
+		return nil, err
+	}
+	m := &MyWork{At: at, ByUrgency: map[Urgency]int{}, Cases: []WaitingCase{}, Overdue: []WaitingCase{},
+		CriticalQueue: []WaitingCase{}, Rules: rules.Text()}
+	for _, x := range Urgencies {
+		m.ByUrgency[x] = 0
+	}
+	var mine, queue []caseState
+	open := openStatuses()
+	if err := db.Raw(`SELECT id, reference, status, urgency, region, received_at, assignee_id FROM cases
+		WHERE assignee_id = ? AND status IN ? AND received_at < ?`, u.ID, open, end).Scan(&mine).Error; err != nil {
+		return nil, err
+	}
+	// The queue holds the cases u may see: a caseworker does not see restricted ones.
+	if err := db.Table("cases").Scopes(visible(u)).
+		Select("id, reference, status, urgency, region, received_at, assignee_id").
+		Where("assignee_id IS NULL AND status IN ? AND urgency = ? AND received_at < ?", open, UrgencyCritical, end).
+		Scan(&queue).Error; err != nil {
+		return nil, err
+	}
+	rank := map[Urgency]int{UrgencyCritical: 0, UrgencyHigh: 1, UrgencyNormal: 2}
+	for _, c := range mine {
+		m.ByUrgency[c.Urgency]++
+		m.OpenTotal++
+		w := waitingCase(c, at, rules, tax)
+		if c.Status != StatusAssigned {
+			w.Over, w.IsOverdue, w.OverdueMinutes = 0, false, 0
+		}
+		m.Cases = append(m.Cases, w)
+		if w.IsOverdue {
+			m.Overdue = append(m.Overdue, w)
+		}
+	}
+	sort.Slice(m.Cases, func(i, j int) bool {
+		a, b := m.Cases[i], m.Cases[j]
+		if rank[a.Urgency] != rank[b.Urgency] {
+			return rank[a.Urgency] < rank[b.Urgency]
+		}
+		if !a.ReceivedAt.Equal(b.ReceivedAt) {
+			return a.ReceivedAt.Before(b.ReceivedAt)
+		}
+		return a.Reference < b.Reference
+	})
+	m.Cases = m.Cases[:min(len(m.Cases), ListLimit)]
+	sortWaiting(m.Overdue)
+	for _, c := range queue {
+		m.CriticalQueue = append(m.CriticalQueue, waitingCase(c, at, rules, tax))
+	}
+	sortWaiting(m.CriticalQueue)
+	m.CriticalQueueTotal = len(m.CriticalQueue)
+	m.CriticalQueue = m.CriticalQueue[:min(len(m.CriticalQueue), ListLimit)]
+	return m, nil
+}
