@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // dashFixture is a hotline whose calls and cases are placed at known moments around a fixed
@@ -522,41 +525,7 @@ func TestCallCountsKeptInStep(t *testing.T) {
 	if _, err := f.s.LogContact(ctx, f.cw, ContactInput{Channel: "phone", CaseID: &b.ID, ReceivedAt: at.Add(-time.Hour).Format(time.RFC3339)}); err != nil {
 		t.Fatal(err)
 	}
-	check := func(step string) {
-		t.Helper()
-		var diff []struct {
-			Hour     int64
-			Region   string
-			Category string
-			Want     int
-			Got      int
-		}
-		q := `WITH truth AS (
-				SELECT ` + callHour("c.received_at") + ` AS hour, COALESCE(cs.region, '') AS region, c.category, COUNT(*) AS n
-				FROM contacts c LEFT JOIN cases cs ON cs.id = c.case_id GROUP BY 1, 2, 3),
-			kept AS (SELECT hour, region, category, calls AS n FROM call_region_hours WHERE calls <> 0)
-			SELECT t.hour, t.region, t.category, t.n AS want, COALESCE(k.n, 0) AS got FROM truth t
-				LEFT JOIN kept k USING (hour, region, category) WHERE COALESCE(k.n, 0) <> t.n
-			UNION ALL
-			SELECT k.hour, k.region, k.category, 0, k.n FROM kept k
-				WHERE NOT EXISTS (SELECT 1 FROM truth t WHERE t.hour = k.hour AND t.region = k.region AND t.category = k.category)
-			UNION ALL
-			SELECT h.hour, '*', h.category, COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0), h.calls
-				FROM call_hours h WHERE h.calls <> COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0)`
-		if err := f.s.rdb(ctx).Raw(q).Scan(&diff).Error; err != nil {
-			t.Fatal(err)
-		}
-		if len(diff) > 0 {
-			t.Errorf("%s: hourly counts differ from the calls: %+v", step, diff)
-		}
-		var n int
-		f.s.rdb(ctx).Raw(`SELECT COALESCE(SUM(calls), 0) FROM call_hours`).Scan(&n)
-		var calls int
-		f.s.rdb(ctx).Raw(`SELECT COUNT(*) FROM contacts`).Scan(&calls)
-		if n != calls || calls == 0 {
-			t.Errorf("%s: call_hours adds up to %d, there are %d calls", step, n, calls)
-		}
-	}
+	check := func(step string) { t.Helper(); checkCallCounts(t, f.s, step) }
 	check("inserted")
 	db := f.s.wdb(ctx)
 	if err := db.Exec(`UPDATE contacts SET received_at = ? WHERE id = (SELECT MIN(id) FROM contacts WHERE category = 'raid')`, at.Add(-5*time.Hour).UTC()).Error; err != nil {
@@ -642,6 +611,133 @@ func TestMigrationsInOrder(t *testing.T) {
 	for i := 1; i < len(migrations); i++ {
 		if migrations[i].ID <= migrations[i-1].ID {
 			t.Errorf("migration %d comes after %d", migrations[i].ID, migrations[i-1].ID)
+		}
+	}
+}
+
+// checkCallCounts fails the test when the hourly tables differ from a count of the calls.
+func checkCallCounts(t *testing.T, s *Store, step string) {
+	t.Helper()
+	ctx := context.Background()
+	var diff []struct {
+		Hour     int64
+		Region   string
+		Category string
+		Want     int
+		Got      int
+	}
+	q := `WITH truth AS (
+			SELECT ` + callHour("c.received_at") + ` AS hour, COALESCE(cs.region, '') AS region, c.category, COUNT(*) AS n
+			FROM contacts c LEFT JOIN cases cs ON cs.id = c.case_id GROUP BY 1, 2, 3),
+		kept AS (SELECT hour, region, category, calls AS n FROM call_region_hours WHERE calls <> 0)
+		SELECT t.hour, t.region, t.category, t.n AS want, COALESCE(k.n, 0) AS got FROM truth t
+			LEFT JOIN kept k USING (hour, region, category) WHERE COALESCE(k.n, 0) <> t.n
+		UNION ALL
+		SELECT k.hour, k.region, k.category, 0, k.n FROM kept k
+			WHERE NOT EXISTS (SELECT 1 FROM truth t WHERE t.hour = k.hour AND t.region = k.region AND t.category = k.category)
+		UNION ALL
+		SELECT h.hour, '*', h.category, COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0), h.calls
+			FROM call_hours h WHERE h.calls <> COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0)`
+	if err := s.rdb(ctx).Raw(q).Scan(&diff).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(diff) > 0 {
+		t.Errorf("%s: hourly counts differ from the calls: %+v", step, diff)
+	}
+	var n int
+	s.rdb(ctx).Raw(`SELECT COALESCE(SUM(calls), 0) FROM call_hours`).Scan(&n)
+	var calls int
+	s.rdb(ctx).Raw(`SELECT COUNT(*) FROM contacts`).Scan(&calls)
+	if n != calls || calls == 0 {
+		t.Errorf("%s: call_hours adds up to %d, there are %d calls", step, n, calls)
+	}
+}
+
+// TestMigrationsDashboard: migrations 14 and 15 on a database that has calls and cases
+// already: the hourly tables count the calls there were, and the triggers keep them in step
+// from then on.
+func TestMigrationsDashboard(t *testing.T) {
+	at := msk(t, 2024, 3, 23, 12, 0, 0)
+	f := newDashFixture(t, at)
+	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), UrgencyNormal, "RU-MOW")
+	f.calls(t, at.Add(-90*time.Minute), "raid", 3, a.ID)
+	f.calls(t, at.Add(-30*time.Hour), "deportation", 2, 0)
+	db := f.s.wdb(context.Background())
+	// Back to before 14: no triggers, tables or indexes of the dashboard.
+	for _, q := range []string{
+		"DROP TRIGGER call_counts_insert", "DROP TRIGGER call_counts_delete", "DROP TRIGGER call_counts_update",
+		"DROP TRIGGER call_counts_case_region", "DROP TABLE call_hours", "DROP TABLE call_region_hours",
+		"DROP INDEX idx_cases_open_work", "DROP INDEX idx_cases_updated_received", "DROP INDEX idx_contacts_received_category",
+		"DELETE FROM schema_migrations WHERE id IN (14, 15)",
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	f.calls(t, at.Add(-time.Hour), "raid", 4, a.ID) // written while nothing counted them
+	if err := f.s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkCallCounts(t, f.s, "after migrating")
+	f.calls(t, at.Add(-10*time.Minute), "entry_ban", 1, 0)
+	checkCallCounts(t, f.s, "a call after migrating")
+	d := f.dash(t, at, DashboardRules{})
+	if d.CallsToday != 1+3+4+1 || d.Surge.Calls24h != 9 || d.Calls7d != 11 {
+		t.Errorf("after migrating: today %d, 24 h %d, 7 days %d", d.CallsToday, d.Surge.Calls24h, d.Calls7d)
+	}
+}
+
+// TestDashboardUsesIndexes: no query of the dashboard, looking back or not, nor of a
+// caseworker's page, scans a whole table of cases, calls or timelines: every read is a
+// search of an index, so the cost follows what is shown, not the size of the database.
+func TestDashboardUsesIndexes(t *testing.T) {
+	at := msk(t, 2024, 3, 23, 12, 17, 30)
+	f := newDashFixture(t, at)
+	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), UrgencyCritical, "RU-MOW")
+	f.move(t, at.Add(time.Hour), a.ID, StatusAssigned) // changed after `at`: rebuilt from its timeline
+	f.calls(t, at.Add(-90*time.Minute), "raid", 6, a.ID)
+	type query struct {
+		sql  string
+		vars []any
+	}
+	var seen []query
+	capture := func(db *gorm.DB) {
+		seen = append(seen, query{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
+	}
+	if err := f.s.read.Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.read.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
+		t.Fatal(err)
+	}
+	d := f.dash(t, at, DashboardRules{})
+	if d.CriticalUnassignedTotal != 1 || len(d.EarlyWarnings) != 1 {
+		t.Fatalf("the data did not reach every query: %+v", d)
+	}
+	if _, err := f.s.MyWork(context.Background(), f.cw, at, DashboardRules{}); err != nil {
+		t.Fatal(err)
+	}
+	// Plans name tables by their alias; the only things scanned whole may be the list of spans
+	// (w), constant rows, and the small tables of accounts and terms.
+	scan := regexp.MustCompile(`^SCAN (\w+)`)
+	small := map[string]bool{"w": true, "users": true, "terms": true}
+	// A search bounded only from above ("everything received before") reads the whole past.
+	before := regexp.MustCompile(`\(\w+<\?\)$`)
+	if len(seen) < 8 {
+		t.Fatalf("captured only %d queries", len(seen))
+	}
+	for _, q := range seen {
+		var plan []struct{ Detail string }
+		if err := f.s.read.Raw("EXPLAIN QUERY PLAN "+q.sql, q.vars...).Scan(&plan).Error; err != nil {
+			t.Fatalf("%v: %s", err, q.sql)
+		}
+		for _, p := range plan {
+			if m := scan.FindStringSubmatch(p.Detail); m != nil && !small[m[1]] && !strings.Contains(p.Detail, "CONSTANT ROW") {
+				t.Errorf("%s\nscans a table: %s", q.sql, p.Detail)
+			}
+			if before.MatchString(p.Detail) {
+				t.Errorf("%s\nreads the whole past: %s", q.sql, p.Detail)
+			}
 		}
 	}
 }
