@@ -2,21 +2,51 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"sort"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// caseState is what the dashboard needs to know of one case: no personal data.
+// caseState is what the dashboard counts of one case: no personal data. It is read from
+// indexes alone; the reference and region of the few cases listed are read afterwards
+// (describe).
 type caseState struct {
 	ID         uint
-	Reference  string
 	Status     Status
 	Urgency    Urgency
-	Region     string
 	ReceivedAt time.Time
 	AssigneeID *uint
+}
+
+// caseColumns are caseState's columns.
+const caseColumns = "id, status, urgency, received_at, assignee_id"
+
+// scanStates reads the caseColumns of the rows of q by hand: looking back at a crisis reads
+// tens of thousands of them, and reflection would triple the time.
+func scanStates(q *gorm.DB) ([]caseState, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []caseState
+	for rows.Next() {
+		var c caseState
+		var status, urgency string
+		var assignee sql.NullInt64
+		if err := rows.Scan(&c.ID, &status, &urgency, &c.ReceivedAt, &assignee); err != nil {
+			return nil, err
+		}
+		c.Status, c.Urgency = Status(status), Urgency(urgency)
+		if assignee.Valid {
+			a := uint(assignee.Int64)
+			c.AssigneeID = &a
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // caseTally is the dashboard's counts over open cases, built from the current state of the
@@ -89,17 +119,17 @@ func (s *Store) openCasesAsOf(db *gorm.DB, end time.Time) (*caseTally, error) {
 			w.Critical += g.N
 		}
 	}
-	var waiting []caseState
-	if err := db.Raw(`SELECT id, reference, status, urgency, region, received_at, assignee_id FROM cases
-		WHERE assignee_id IS NULL AND status IN ? AND received_at < ?`, open, end).Scan(&waiting).Error; err != nil {
+	waiting, err := scanStates(db.Raw(`SELECT `+caseColumns+` FROM cases
+		WHERE assignee_id IS NULL AND status IN ? AND received_at < ?`, open, end))
+	if err != nil {
 		return nil, err
 	}
 	for _, c := range waiting {
 		t.waiting[c.ID] = c
 	}
-	var changed []caseState
-	if err := db.Raw(`SELECT id, reference, status, urgency, region, received_at, assignee_id FROM cases
-		WHERE updated_at >= ? AND received_at < ?`, end, end).Scan(&changed).Error; err != nil {
+	changed, err := scanStates(db.Raw(`SELECT `+caseColumns+` FROM cases
+		WHERE updated_at >= ? AND received_at < ?`, end, end))
+	if err != nil {
 		return nil, err
 	}
 	if len(changed) == 0 {
@@ -120,11 +150,6 @@ func (s *Store) openCasesAsOf(db *gorm.DB, end time.Time) (*caseTally, error) {
 // timeline: the last status entry (or the opening) before end, and the last entry that named
 // an assignee. A case with no entry yet (its call was recorded later) was new and unassigned.
 func statesAt(db *gorm.DB, cases []caseState, end time.Time) ([]caseState, error) {
-	type entry struct {
-		CaseID     uint
-		ToStatus   Status
-		AssigneeID *uint
-	}
 	idx := make(map[uint]int, len(cases))
 	out := make([]caseState, len(cases))
 	for i, c := range cases {
@@ -132,39 +157,49 @@ func statesAt(db *gorm.DB, cases []caseState, end time.Time) ([]caseState, error
 		c.Status, c.AssigneeID = StatusNew, nil
 		out[i] = c
 	}
+	// A deep look back reads hundreds of thousands of entries: they are scanned by hand
+	// rather than by reflection.
 	const batch = 500
 	for from := 0; from < len(cases); from += batch {
 		ids := make([]uint, 0, batch)
 		for _, c := range cases[from:min(from+batch, len(cases))] {
 			ids = append(ids, c.ID)
 		}
-		var entries []entry
-		err := db.Raw(`SELECT case_id, to_status, assignee_id FROM case_entries
-			WHERE case_id IN ? AND at < ? ORDER BY case_id, at, id`, ids, end).Scan(&entries).Error
+		rows, err := db.Raw(`SELECT case_id, to_status, assignee_id FROM case_entries
+			WHERE case_id IN ? AND at < ? ORDER BY case_id, at, id`, ids, end).Rows()
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range entries {
-			c := &out[idx[e.CaseID]]
-			if e.ToStatus != "" {
-				c.Status = e.ToStatus
+		for rows.Next() {
+			var id uint
+			var to string
+			var assignee sql.NullInt64
+			if err := rows.Scan(&id, &to, &assignee); err != nil {
+				rows.Close()
+				return nil, err
 			}
-			if e.AssigneeID != nil {
-				a := *e.AssigneeID
+			c := &out[idx[id]]
+			if to != "" {
+				c.Status = Status(to)
+			}
+			if assignee.Valid {
+				a := uint(assignee.Int64)
 				c.AssigneeID = &a
 			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
 
 // waitingCase describes a case waiting at `at` under the rules.
-func waitingCase(c caseState, at time.Time, rules DashboardRules, tax *Taxonomy) WaitingCase {
-	w := WaitingCase{ID: c.ID, Reference: c.Reference, Status: c.Status, Urgency: c.Urgency, Region: c.Region,
-		ReceivedAt: c.ReceivedAt, Age: at.Sub(c.ReceivedAt), Deadline: rules.Deadline(c.Urgency)}
-	if c.Region != "" {
-		w.RegionLabel = tax.Label(KindRegion, c.Region)
-	}
+func waitingCase(c caseState, at time.Time, rules DashboardRules) WaitingCase {
+	w := WaitingCase{ID: c.ID, Status: c.Status, Urgency: c.Urgency, ReceivedAt: c.ReceivedAt,
+		Age: at.Sub(c.ReceivedAt), Deadline: rules.Deadline(c.Urgency)}
 	if w.Age > w.Deadline {
 		w.Over, w.IsOverdue = w.Age-w.Deadline, true
 	}
@@ -172,7 +207,43 @@ func waitingCase(c caseState, at time.Time, rules DashboardRules, tax *Taxonomy)
 	return w
 }
 
-// sortWaiting orders cases most overdue first, then longest waiting, then by reference.
+// describe reads the reference and region of the cases of the lists.
+func describe(db *gorm.DB, tax *Taxonomy, lists ...[]WaitingCase) error {
+	var ids []uint
+	for _, l := range lists {
+		for _, w := range l {
+			ids = append(ids, w.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ID        uint
+		Reference string
+		Region    string
+	}
+	if err := db.Raw(`SELECT id, reference, region FROM cases WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+		return err
+	}
+	type about struct{ ref, region string }
+	by := make(map[uint]about, len(rows))
+	for _, r := range rows {
+		by[r.ID] = about{r.Reference, r.Region}
+	}
+	for _, l := range lists {
+		for i := range l {
+			a := by[l[i].ID]
+			l[i].Reference, l[i].Region = a.ref, a.region
+			if a.region != "" {
+				l[i].RegionLabel = tax.Label(KindRegion, a.region)
+			}
+		}
+	}
+	return nil
+}
+
+// sortWaiting orders cases most overdue first, then longest waiting, then oldest record.
 func sortWaiting(ws []WaitingCase) {
 	sort.Slice(ws, func(i, j int) bool {
 		if ws[i].Over != ws[j].Over {
@@ -181,7 +252,7 @@ func sortWaiting(ws []WaitingCase) {
 		if ws[i].Age != ws[j].Age {
 			return ws[i].Age > ws[j].Age
 		}
-		return ws[i].Reference < ws[j].Reference
+		return ws[i].ID < ws[j].ID
 	})
 }
 
@@ -206,7 +277,7 @@ func (s *Store) dashboardCases(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time
 	}
 	var crit, over []WaitingCase
 	for _, c := range t.waiting {
-		w := waitingCase(c, at, rules, tax)
+		w := waitingCase(c, at, rules)
 		if c.Urgency == UrgencyCritical {
 			crit = append(crit, w)
 		}
@@ -219,6 +290,9 @@ func (s *Store) dashboardCases(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time
 	d.CriticalUnassignedTotal, d.OverdueTotal = len(crit), len(over)
 	d.CriticalUnassigned = append(d.CriticalUnassigned, crit[:min(len(crit), ListLimit)]...)
 	d.Overdue = append(d.Overdue, over[:min(len(over), ListLimit)]...)
+	if err := describe(db, tax, d.CriticalUnassigned, d.Overdue); err != nil {
+		return err
+	}
 	return s.workload(db, d, t)
 }
 
@@ -300,24 +374,23 @@ func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules Dashboa
 	for _, x := range Urgencies {
 		m.ByUrgency[x] = 0
 	}
-	var mine, queue []caseState
 	open := openStatuses()
-	if err := db.Raw(`SELECT id, reference, status, urgency, region, received_at, assignee_id FROM cases
-		WHERE assignee_id = ? AND status IN ? AND received_at < ?`, u.ID, open, end).Scan(&mine).Error; err != nil {
+	mine, err := scanStates(db.Raw(`SELECT `+caseColumns+` FROM cases
+		WHERE assignee_id = ? AND status IN ? AND received_at < ?`, u.ID, open, end))
+	if err != nil {
 		return nil, err
 	}
 	// The queue holds the cases u may see: a caseworker does not see restricted ones.
-	if err := db.Table("cases").Scopes(visible(u)).
-		Select("id, reference, status, urgency, region, received_at, assignee_id").
-		Where("assignee_id IS NULL AND status IN ? AND urgency = ? AND received_at < ?", open, UrgencyCritical, end).
-		Scan(&queue).Error; err != nil {
+	queue, err := scanStates(db.Table("cases").Scopes(visible(u)).Select(caseColumns).
+		Where("assignee_id IS NULL AND status IN ? AND urgency = ? AND received_at < ?", open, UrgencyCritical, end))
+	if err != nil {
 		return nil, err
 	}
 	rank := map[Urgency]int{UrgencyCritical: 0, UrgencyHigh: 1, UrgencyNormal: 2}
 	for _, c := range mine {
 		m.ByUrgency[c.Urgency]++
 		m.OpenTotal++
-		w := waitingCase(c, at, rules, tax)
+		w := waitingCase(c, at, rules)
 		if c.Status != StatusAssigned {
 			w.Over, w.IsOverdue, w.OverdueMinutes = 0, false, 0
 		}
@@ -334,15 +407,16 @@ func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules Dashboa
 		if !a.ReceivedAt.Equal(b.ReceivedAt) {
 			return a.ReceivedAt.Before(b.ReceivedAt)
 		}
-		return a.Reference < b.Reference
+		return a.ID < b.ID
 	})
 	m.Cases = m.Cases[:min(len(m.Cases), ListLimit)]
 	sortWaiting(m.Overdue)
+	m.Overdue = m.Overdue[:min(len(m.Overdue), ListLimit)]
 	for _, c := range queue {
-		m.CriticalQueue = append(m.CriticalQueue, waitingCase(c, at, rules, tax))
+		m.CriticalQueue = append(m.CriticalQueue, waitingCase(c, at, rules))
 	}
 	sortWaiting(m.CriticalQueue)
 	m.CriticalQueueTotal = len(m.CriticalQueue)
 	m.CriticalQueue = m.CriticalQueue[:min(len(m.CriticalQueue), ListLimit)]
-	return m, nil
+	return m, describe(db, tax, m.Cases, m.Overdue, m.CriticalQueue)
 }

@@ -667,7 +667,7 @@ func TestMigrationsDashboard(t *testing.T) {
 	for _, q := range []string{
 		"DROP TRIGGER call_counts_insert", "DROP TRIGGER call_counts_delete", "DROP TRIGGER call_counts_update",
 		"DROP TRIGGER call_counts_case_region", "DROP TABLE call_hours", "DROP TABLE call_region_hours",
-		"DROP INDEX idx_cases_open_work", "DROP INDEX idx_cases_updated_received", "DROP INDEX idx_contacts_received_category",
+		"DROP INDEX idx_cases_open_work", "DROP INDEX idx_cases_changed", "DROP INDEX idx_contacts_received_category",
 		"DELETE FROM schema_migrations WHERE id IN (14, 15)",
 	} {
 		if err := db.Exec(q).Error; err != nil {

@@ -11,15 +11,16 @@ import (
 //   - cases(status, urgency, assignee_id, received_at): open cases are a small fraction of all
 //     cases; counting them by status, finding the unassigned critical ones and each
 //     caseworker's load are searches of this index alone (it covers those columns).
-//   - cases(updated_at, received_at): looking back ("as of" a past moment) needs the cases that
-//     changed since that moment, whose state then is rebuilt from their timelines.
+//   - cases(updated_at, received_at, status, urgency, assignee_id): looking back ("as of" a
+//     past moment) needs the cases that changed since that moment, whose state then is
+//     rebuilt from their timelines; the index holds all it reads of them.
 //   - contacts(received_at, category, case_id): counting calls by category over the ragged
 //     edges of a window (the hours call_hours does not cover whole) reads this index alone,
 //     and by region needs only the case's row.
 func migrate0014(tx *gorm.DB) error {
 	for _, q := range []string{
 		`CREATE INDEX IF NOT EXISTS idx_cases_open_work ON cases(status, urgency, assignee_id, received_at)`,
-		`CREATE INDEX IF NOT EXISTS idx_cases_updated_received ON cases(updated_at, received_at)`,
+		`CREATE INDEX IF NOT EXISTS idx_cases_changed ON cases(updated_at, received_at, status, urgency, assignee_id)`,
 		`CREATE INDEX IF NOT EXISTS idx_contacts_received_category ON contacts(received_at, category, case_id)`,
 	} {
 		if err := tx.Exec(q).Error; err != nil {
