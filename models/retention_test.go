@@ -155,8 +155,8 @@ func TestRetentionKeepsTheNumbers(t *testing.T) {
 		t.Fatalf("counts before: %+v", before)
 	}
 
-	// The hotline's own reports (internal and public, over both ends of the history), as
-	// they are before retention.
+	// The hotline's own reports (internal and public, over both ends of the history) and the
+	// dashboard, as they are before retention.
 	reports := func() []any {
 		t.Helper()
 		var out []any
@@ -168,6 +168,13 @@ func TestRetentionKeepsTheNumbers(t *testing.T) {
 				}
 				out = append(out, r)
 			}
+		}
+		for _, at := range []time.Time{day(2021, 3, 15), day(2025, 6, 1)} {
+			d, err := s.Dashboard(ctx, f.sup, at, DefaultDashboardRules())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, d)
 		}
 		return out
 	}
