@@ -268,7 +268,7 @@ func TestRestrictedCaseInvisible(t *testing.T) {
 	mustStatus(t, resp, 303, "note on a shared case")
 
 	// Unshared: hidden again.
-	_, page = supB.get(casePath(f.restricted.ID))
+	supB.get(casePath(f.restricted.ID))
 	resp, _ = supB.post(casePath(f.restricted.ID)+"/unshare", url.Values{"user_id": {strconv.Itoa(int(f.cw.ID))}})
 	mustStatus(t, resp, 303, "unshare")
 	seen("unshared", false, true)

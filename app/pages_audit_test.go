@@ -98,14 +98,14 @@ func TestAuditTrailThroughThePages(t *testing.T) {
 	resp, _ = b.post("/calls", form)
 	id := savedCaseID(t, resp)
 	path := "/cases/" + strconv.FormatUint(uint64(id), 10)
-	resp, body := b.get(path)
+	resp, _ = b.get(path)
 	mustStatus(t, resp, http.StatusOK, "case page")
 	resp, _ = b.post(path+"/transitions", url.Values{"to": {"assigned"}, "version": {"1"},
 		"assignee_id": {strconv.FormatUint(uint64(cw.ID), 10)}, "note": {note}})
 	mustStatus(t, resp, http.StatusSeeOther, "assign")
 	resp, _ = b.post(path+"/notes", url.Values{"note": {note}})
 	mustStatus(t, resp, http.StatusSeeOther, "note")
-	resp, body = b.get(path)
+	resp, body := b.get(path)
 	mustStatus(t, resp, http.StatusOK, "case page again")
 
 	type step struct {

@@ -22,7 +22,7 @@ import (
 // outside the period, a raid case at 23:59 on the 22nd and one at 00:01 on the 25th.
 type reportEnv struct {
 	*testEnv
-	sup, cw, admin string // API tokens
+	sup, cw string // API tokens
 }
 
 func newReportEnv(t *testing.T) *reportEnv {

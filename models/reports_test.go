@@ -33,14 +33,13 @@ import (
 //	calls without a case: 23 Mar 12:00 consultation (caller KG, phone), 24 Mar 10:00 raid
 //	(no caller, Telegram).
 type reportFixture struct {
-	s        *Store
-	sup, cw  *User
-	clock    time.Time
-	a, b, c  *Case
-	moscow   *time.Location
-	ctx      context.Context
-	t        *testing.T
-	lastCase *Case
+	s       *Store
+	sup, cw *User
+	clock   time.Time
+	a, b, c *Case
+	moscow  *time.Location
+	ctx     context.Context
+	t       *testing.T
 }
 
 func (f *reportFixture) at(s string) {
