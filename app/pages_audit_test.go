@@ -342,7 +342,7 @@ func TestCLIAuditVerify(t *testing.T) {
 	if code, out := c.run("", "audit", "check"); code != 2 || !strings.Contains(out, "himoya audit verify") {
 		t.Errorf("bad sub-command: exit %d, %q", code, out)
 	}
-	if err := c.raw().Exec("UPDATE audit_entries SET detail = 'role=admin' WHERE id = 2").Error; err != nil {
+	if err := c.raw().Exec("DROP TRIGGER audit_entries_no_update; UPDATE audit_entries SET detail = 'role=admin' WHERE id = 2").Error; err != nil {
 		t.Fatal(err)
 	}
 	code, out := c.run("", "audit", "verify")

@@ -291,6 +291,13 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 			if err != nil || n != total || n < 4 {
 				t.Fatalf("good log: VerifyAudit = %d, %v; want %d entries", n, err, total)
 			}
+			// The triggers refuse the change; someone holding the file drops them first.
+			if err := rawDB(t, s).Exec(tc.sql).Error; err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Fatalf("the database let the audit log be changed: %v", err)
+			}
+			if err := rawDB(t, s).Exec("DROP TRIGGER audit_entries_no_update; DROP TRIGGER audit_entries_no_delete").Error; err != nil {
+				t.Fatal(err)
+			}
 			if err := rawDB(t, s).Exec(tc.sql).Error; err != nil {
 				t.Fatal(err)
 			}

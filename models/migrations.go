@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -32,6 +33,7 @@ var migrations = []migration{
 	{12, "report indexes", migrate0012},    // migrations_reports.go
 	{14, "dashboard indexes", migrate0014}, // migrations_dashboard.go
 	{15, "hourly call counts kept by triggers", migrate0015},
+	{16, "audit log append-only", migrate0016},
 }
 
 // SchemaMigration records that a migration ran.
@@ -409,4 +411,19 @@ func (m4AuditEntry) TableName() string { return "audit_entries" }
 
 func migrate0004(tx *gorm.DB) error {
 	return tx.Migrator().CreateTable(&m4AuditEntry{})
+}
+
+// migrate0016 makes the audit log append-only in the database itself: an UPDATE or DELETE of
+// an entry is refused. Someone holding the file can drop the triggers, which is why entries
+// are also HMAC-chained (VerifyAudit); the triggers stop the application, or a slip at the
+// sqlite3 prompt, from changing history.
+func migrate0016(tx *gorm.DB) error {
+	for _, op := range []string{"UPDATE", "DELETE"} {
+		sql := "CREATE TRIGGER audit_entries_no_" + strings.ToLower(op) + " BEFORE " + op +
+			" ON audit_entries BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
+		if err := tx.Exec(sql).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
