@@ -188,7 +188,7 @@ var (
 		"MD": w("ru:1"), "UA": w("ru:1"), "XX": w("ru:1"),
 	}
 	demoGroupSizes = []int{2, 2, 2, 3, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40}
-	demoFollowUps  = w("0:30 1:30 2:20 3:10 4:6 6:4")
+	demoFollowUps  = w("0:26 1:30 2:22 3:11 4:6 6:5")
 
 	demoPlaces = map[string][]string{
 		"street":           {"a bus stop", "a pedestrian underpass", "the entrance of a shop"},
@@ -688,23 +688,38 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (*DemoResult
 		loc:  s.Loc, now: opts.Now.UTC(), res: res,
 	}
 	g.plan(opts)
-	first := true
-	for first || g.next < len(g.days) {
-		err := db.Transaction(func(tx *gorm.DB) error {
-			if first {
-				if err := g.setup(tx, opts, hashes); err != nil {
-					return err
+	var cases int64
+	if err := db.Model(&Case{}).Count(&cases).Error; err != nil {
+		return nil, err
+	}
+	load := func() error {
+		first := true
+		for first || g.next < len(g.days) {
+			err := db.Transaction(func(tx *gorm.DB) error {
+				if first {
+					if err := g.setup(tx, opts, hashes); err != nil {
+						return err
+					}
 				}
+				return g.chunk(tx)
+			})
+			if err != nil {
+				if !first {
+					err = fmt.Errorf("%w (the cases written before this chunk stay in the database)", err)
+				}
+				return err
 			}
-			return g.chunk(tx)
-		})
-		if err != nil {
-			if !first {
-				err = fmt.Errorf("%w (the cases written before this chunk stay in the database)", err)
-			}
-			return nil, err
+			first = false
 		}
-		first = false
+		return nil
+	}
+	if cases == 0 {
+		err = s.bulkLoad(ctx, load)
+	} else {
+		err = load()
+	}
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -781,7 +796,7 @@ func (g *demoGen) plan(opts DemoOptions) {
 		d := &g.days[i]
 		d.cases = upTo - prev
 		prev = upTo
-		d.infos = int(float64(d.cases)*0.4*(0.7+0.6*g.r.Float64()) + 0.5)
+		d.infos = int(float64(d.cases)*0.5*(0.7+0.6*g.r.Float64()) + 0.5)
 	}
 }
 

@@ -1,0 +1,61 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// bulkTables are the tables the demo fills.
+var bulkTables = []string{"cases", "contacts", "case_entries", "case_categories", "case_documents", "callers"}
+
+// bulkLoad runs load on an empty database with the secondary indexes and the call-count
+// triggers of the tables it fills set aside, and builds them once at the end: one sort per
+// index and one GROUP BY per count table instead of keeping them in step row by row. On a
+// million cases that halves the time. Unique indexes stay, so the data is checked as it goes.
+// Whatever load returns, the indexes, triggers and counts are rebuilt before bulkLoad returns.
+func (s *Store) bulkLoad(ctx context.Context, load func() error) (err error) {
+	db := s.wdb(ctx)
+	var objs []struct {
+		Type, Name, SQL string
+	}
+	q := db.Raw(`SELECT type, name, sql FROM sqlite_master
+		WHERE sql IS NOT NULL AND ((type = 'index' AND sql NOT LIKE 'CREATE UNIQUE%') OR type = 'trigger')
+		AND tbl_name IN ?`, bulkTables)
+	if err := q.Scan(&objs).Error; err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := db.Exec(fmt.Sprintf("DROP %s %q", o.Type, o.Name)).Error; err != nil {
+			return err
+		}
+	}
+	defer func() {
+		rerr := db.Transaction(func(tx *gorm.DB) error {
+			for _, q := range []string{
+				`DELETE FROM call_hours`,
+				`DELETE FROM call_region_hours`,
+				`INSERT INTO call_hours(hour, category, calls)
+					SELECT ` + callHour("received_at") + ` AS h, category, COUNT(*) FROM contacts GROUP BY h, category`,
+				`INSERT INTO call_region_hours(hour, region, category, calls)
+					SELECT ` + callHour("c.received_at") + ` AS h, COALESCE(cs.region, '') AS r, c.category, COUNT(*)
+					FROM contacts c LEFT JOIN cases cs ON cs.id = c.case_id GROUP BY h, r, c.category`,
+			} {
+				if err := tx.Exec(q).Error; err != nil {
+					return err
+				}
+			}
+			for _, o := range objs {
+				if err := tx.Exec(o.SQL).Error; err != nil {
+					return fmt.Errorf("rebuilding %s %s: %w", o.Type, o.Name, err)
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			err = rerr
+		}
+	}()
+	return load()
+}
