@@ -41,6 +41,10 @@ func (s *Store) bulkLoad(ctx context.Context, load func() error) (err error) {
 				`INSERT INTO call_region_hours(hour, region, category, calls)
 					SELECT ` + callHour("c.received_at") + ` AS h, COALESCE(cs.region, '') AS r, c.category, COUNT(*)
 					FROM contacts c LEFT JOIN cases cs ON cs.id = c.case_id GROUP BY h, r, c.category`,
+				`DELETE FROM call_citizenship_hours`,
+				`INSERT INTO call_citizenship_hours(hour, citizenship, calls)
+					SELECT ` + callHour("c.received_at") + ` AS h, COALESCE(cl.citizenship, '') AS z, COUNT(*)
+					FROM contacts c LEFT JOIN callers cl ON cl.id = c.caller_id GROUP BY h, z`,
 			} {
 				if err := tx.Exec(q).Error; err != nil {
 					return err

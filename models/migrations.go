@@ -34,6 +34,7 @@ var migrations = []migration{
 	{14, "dashboard indexes", migrate0014}, // migrations_dashboard.go
 	{15, "hourly call counts kept by triggers", migrate0015},
 	{16, "audit log append-only", migrate0016},
+	{17, "hourly call counts by caller citizenship kept by triggers", migrate0017}, // migrations_reports.go
 }
 
 // SchemaMigration records that a migration ran.

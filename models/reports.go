@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -415,19 +416,53 @@ func (r *Report) sortRows(b *ReportBreakdown) {
 	})
 }
 
-// median of xs in seconds, or nil when there are none.
+// median of xs in seconds, or nil when there are none. The middle values are selected, not
+// sorted for: a surge month has a hundred thousand times to take the median of.
 func median(xs []float64) *time.Duration {
 	if len(xs) == 0 {
 		return nil
 	}
 	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	m := s[len(s)/2]
-	if len(s)%2 == 0 {
-		m = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	n := len(s)
+	m := nth(s, n/2)
+	if n%2 == 0 {
+		m = (slices.Max(s[:n/2]) + m) / 2 // nth left the smaller half before n/2
 	}
 	d := time.Duration(m * float64(time.Second)).Round(time.Second)
 	return &d
+}
+
+// nth returns the k-th smallest of s (from 0) and reorders s so that s[:k] holds values no
+// larger and s[k+1:] values no smaller (quickselect, three-way, for the many equal times).
+func nth(s []float64, k int) float64 {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		a, b, c := s[lo], s[(lo+hi)/2], s[hi]
+		p := max(min(a, b), min(max(a, b), c)) // the median of the three
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch {
+			case s[i] < p:
+				s[lt], s[i] = s[i], s[lt]
+				lt++
+				i++
+			case s[i] > p:
+				s[i], s[gt] = s[gt], s[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return p
+		}
+	}
+	return s[k]
 }
 
 func ptr[T any](v T) *T { return &v }

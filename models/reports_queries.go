@@ -6,15 +6,17 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
 )
 
-// The report's queries. Each reads a range of an index made for it (migration 12), never a
-// whole table (TestReportQueriesUseIndexes checks their plans). INDEXED BY names the narrow
-// covering indexes SQLite would otherwise pass over for the table itself, whose rows carry
-// sealed text and are many times wider.
+// The report's queries. Each reads a range of an index made for it (migration 12) or of the
+// hourly counts of calls by citizenship (migration 17), never a whole table
+// (TestReportQueriesUseIndexes checks their plans). INDEXED BY names the narrow covering
+// indexes SQLite would otherwise pass over for the table itself, whose rows carry sealed
+// text and are many times wider.
 const (
 	// Calls of one category and channel: one range of the index per pair, counted without
 	// reading a row. Grouping the period's calls instead sorts them all, ten times slower.
@@ -25,6 +27,12 @@ const (
 	// database by hand): used only when the pairs do not add up to all calls.
 	sqlCallsByCategoryChannel = `SELECT category, channel, COUNT(*) FROM contacts
 		WHERE received_at >= ? AND received_at < ? GROUP BY category, channel`
+	// Calls by their caller's citizenship over the whole hours of a period, from the hourly
+	// counts migration 17's triggers keep; hours whose calls have all gone count nothing.
+	sqlCallsByCitizenshipHours = `SELECT citizenship, SUM(calls) FROM call_citizenship_hours
+		WHERE hour >= ? AND hour < ? GROUP BY citizenship HAVING SUM(calls) <> 0`
+	// The same from the calls themselves, for the ragged ends of a period that are not whole
+	// hours (none when the organisation's time zone is whole hours off UTC).
 	sqlCallsByCitizenship = `SELECT COALESCE(cl.citizenship, ''), COUNT(*)
 		FROM contacts AS ct INDEXED BY idx_contacts_report_callers
 		LEFT JOIN callers AS cl INDEXED BY idx_callers_report ON cl.id = ct.caller_id
@@ -39,37 +47,39 @@ const (
 		LEFT JOIN callers AS cl INDEXED BY idx_callers_report ON cl.id = c.caller_id
 		WHERE c.received_at >= ? AND c.received_at < ? GROUP BY 1`
 	// The status at the end of the period is the last status the timeline reached before it
-	// ended (a case whose opening was recorded after the end counts as new), read with its
-	// outcome from one entry of the index; for the cases then closed, the outcome is that of
-	// their last resolution before the end. The application splits status and outcome.
-	sqlCasesAtEnd = `WITH x AS MATERIALIZED (
-			SELECT c.id, c.people_affected AS pa,
-				(SELECT e.to_status || ':' || e.outcome FROM case_entries AS e INDEXED BY idx_case_entries_report_status
-				 WHERE e.case_id = c.id AND e.at < ? AND e.to_status <> '' ORDER BY e.at DESC LIMIT 1) AS last
-			FROM cases AS c INDEXED BY idx_cases_report WHERE c.received_at >= ? AND c.received_at < ?),
-		y AS MATERIALIZED (
-			SELECT COALESCE(last, 'new:') AS last, CASE WHEN last LIKE 'closed:%' THEN COALESCE(
-				(SELECT e.outcome FROM case_entries AS e INDEXED BY idx_case_entries_report_status
-				 WHERE e.case_id = x.id AND e.at < ? AND e.to_status = 'resolved' ORDER BY e.at DESC LIMIT 1), '')
-				ELSE '' END AS closed_outcome, pa
-			FROM x)
-		SELECT last, closed_outcome, COUNT(*), COALESCE(SUM(pa), 0) FROM y GROUP BY 1, 2`
+	// ended (a case whose opening was recorded after the end counts as new), read from one
+	// entry of the index, as "status:outcome": a resolved case's outcome is that of the entry;
+	// a closed case's is that of its last resolution before the end, looked up only for them
+	// (its pages just read); the other statuses have none. The application splits the two.
+	sqlCasesAtEnd = `SELECT COALESCE((SELECT CASE e.to_status
+				WHEN 'resolved' THEN 'resolved:' || e.outcome
+				WHEN 'closed' THEN 'closed:' || COALESCE(
+					(SELECT r.outcome FROM case_entries AS r INDEXED BY idx_case_entries_report_status
+					 WHERE r.case_id = e.case_id AND r.at < ? AND r.to_status = 'resolved' ORDER BY r.at DESC LIMIT 1), '')
+				ELSE e.to_status || ':' END
+			FROM case_entries AS e INDEXED BY idx_case_entries_report_status
+			WHERE e.case_id = c.id AND e.at < ? AND e.to_status <> '' ORDER BY e.at DESC LIMIT 1), 'new:'),
+			COUNT(*), COALESCE(SUM(c.people_affected), 0)
+		FROM cases AS c INDEXED BY idx_cases_report WHERE c.received_at >= ? AND c.received_at < ? GROUP BY 1`
 	// A case is assigned once (only new moves to assigned). julianday reads the stored times.
 	sqlAssignTimes = `SELECT c.urgency, (julianday(e.at) - julianday(c.received_at)) * 86400.0
 		FROM case_entries AS e INDEXED BY idx_case_entries_report_moves
 		JOIN cases AS c INDEXED BY idx_cases_report_times ON c.id = e.case_id
 		WHERE e.to_status = 'assigned' AND e.at >= ? AND e.at < ?`
-	// A case can be resolved twice in a period (reopened): the application keeps its first.
-	sqlResolveTimes = `SELECT e.case_id, c.urgency, (julianday(e.at) - julianday(c.received_at)) * 86400.0
-		FROM case_entries AS e INDEXED BY idx_case_entries_report_moves
-		JOIN cases AS c INDEXED BY idx_cases_report_times ON c.id = e.case_id
-		WHERE e.to_status = 'resolved' AND e.at >= ? AND e.at < ? ORDER BY e.at`
+	// A case can be resolved twice in a period (reopened): its first resolution counts. The
+	// grouping also hands the cases over in order of id, so that their look-ups read
+	// neighbouring pages.
+	sqlResolveTimes = `SELECT c.urgency, MAX(0, (julianday(r.at) - julianday(c.received_at)) * 86400.0)
+		FROM (SELECT case_id, MIN(at) AS at FROM case_entries INDEXED BY idx_case_entries_report_moves
+			WHERE to_status = 'resolved' AND at >= ? AND at < ? GROUP BY case_id) AS r
+		JOIN cases AS c INDEXED BY idx_cases_report_times ON c.id = r.case_id`
 	sqlCountCalls = `SELECT COUNT(*) FROM contacts INDEXED BY idx_contacts_report_callers
 		WHERE received_at >= ? AND received_at < ?`
 	sqlCountCases = `SELECT COUNT(*), COALESCE(SUM(people_affected), 0) FROM cases INDEXED BY idx_cases_report
 		WHERE received_at >= ? AND received_at < ?`
-	sqlCountResolved = `SELECT COUNT(DISTINCT case_id) FROM case_entries INDEXED BY idx_case_entries_report_moves
-		WHERE to_status = 'resolved' AND at >= ? AND at < ?`
+	// Grouping counts the resolved cases sooner than COUNT(DISTINCT case_id) does.
+	sqlCountResolved = `SELECT COUNT(*) FROM (SELECT case_id FROM case_entries INDEXED BY idx_case_entries_report_moves
+		WHERE to_status = 'resolved' AND at >= ? AND at < ? GROUP BY case_id) AS r`
 	// writeMark changes whenever anything a report counts is written: every such write adds
 	// a call, a case, a timeline entry, a caller or an audit entry. Each is the largest id of
 	// its table, read from the end of its primary key.
@@ -94,7 +104,7 @@ func sqlPerDay(n int) string {
 
 // reportQueries lists every query a report runs (with two pairs and two days).
 func reportQueries() []string {
-	return []string{sqlPairs(2), sqlCallsByCategoryChannel, sqlCallsByCitizenship, sqlCasesByFields, sqlCasesByCategory,
+	return []string{sqlPairs(2), sqlCallsByCategoryChannel, sqlCallsByCitizenshipHours, sqlCallsByCitizenship, sqlCasesByFields, sqlCasesByCategory,
 		sqlCasesByCitizenship, sqlCasesAtEnd, sqlAssignTimes, sqlResolveTimes, sqlCountCalls, sqlCountCases,
 		sqlCountResolved, sqlPerDay(2), sqlWriteMark}
 }
@@ -105,8 +115,8 @@ type tally struct{ calls, cases, people int }
 // figures are the headline counts of a period.
 type figures struct{ calls, cases, people, resolved int }
 
-// reportQuery runs a report's queries and keeps their raw results. Its work is split in two
-// halves (calls and cases) that run at the same time on two connections.
+// reportQuery runs a report's queries and keeps their raw results. The queries run on two
+// connections at once (readReport), each with its own reportQuery; the two are then merged.
 type reportQuery struct {
 	tx       *gorm.DB
 	tax      *Taxonomy
@@ -149,7 +159,7 @@ func (q *reportQuery) add(breakdown, code string, t tally) {
 	x.people += t.people
 }
 
-// merge adds o's results (the other half) to q's.
+// merge adds o's results (the other connection's) to q's.
 func (q *reportQuery) merge(o *reportQuery) {
 	q.calls += o.calls
 	q.cases += o.cases
@@ -192,24 +202,24 @@ func (q *reportQuery) each(sql string, args []any, dest []any, scan func()) erro
 }
 
 // readReport reads what a report of [a, b] counts, and the figures of the previous period
-// [pa, pb]. The calls half and the cases half run at the same time, each in a read
-// transaction; both must have read the same state of the database, or the breakdowns might
+// [pa, pb]. Its queries (reportTasks) run on two connections at once, each in a read
+// transaction, each taking the next query not yet taken, so that both stay busy to the end.
+// Both transactions must have read the same state of the database, or the breakdowns might
 // not add up to the totals: when a write came between their starts, they run again, and
 // after three tries one after the other in one transaction.
 func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time.Time) (*reportQuery, error) {
 	mk := func() *reportQuery {
-		return &reportQuery{tax: tax, from: instant(a), to: instant(nextDay(b)), a: a, b: b, pa: pa, pb: pb}
-	}
-	calls, cases := mk(), mk()
-	halves := []func(*gorm.DB) error{
-		func(tx *gorm.DB) error { calls.tx = tx; return calls.callsHalf() },
-		func(tx *gorm.DB) error { cases.tx = tx; return cases.casesHalf() },
+		q := &reportQuery{tax: tax, from: instant(a), to: instant(nextDay(b)), a: a, b: b, pa: pa, pb: pb}
+		q.reset()
+		return q
 	}
 	for range 3 {
-		marks := make([]string, len(halves))
-		errs := make([]error, len(halves))
+		workers := []*reportQuery{mk(), mk()}
+		marks := make([]string, len(workers))
+		errs := make([]error, len(workers))
+		var next atomic.Int64
 		var wg sync.WaitGroup
-		for i, half := range halves {
+		for i, w := range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -218,7 +228,13 @@ func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time
 					if err := tx.Raw(sqlWriteMark).Scan(&marks[i]).Error; err != nil {
 						return err
 					}
-					return half(tx)
+					w.tx = tx
+					for t := next.Add(1) - 1; t < int64(len(reportTasks)); t = next.Add(1) - 1 {
+						if err := reportTasks[t](w); err != nil {
+							return err
+						}
+					}
+					return nil
 				})
 			}()
 		}
@@ -227,13 +243,15 @@ func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time
 			return nil, err
 		}
 		if marks[0] == marks[1] {
-			calls.merge(cases)
-			return calls, nil
+			workers[0].merge(workers[1])
+			return workers[0], nil
 		}
 	}
+	q := mk()
 	err := s.rdb(ctx).Transaction(func(tx *gorm.DB) error {
-		for _, half := range halves {
-			if err := half(tx); err != nil {
+		q.tx = tx
+		for _, task := range reportTasks {
+			if err := task(q); err != nil {
 				return err
 			}
 		}
@@ -242,78 +260,115 @@ func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time
 	if err != nil {
 		return nil, err
 	}
-	calls.merge(cases)
-	return calls, nil
+	return q, nil
 }
 
-// callsHalf reads the calls by category, channel and citizenship, the days, the
-// resolutions and the previous period's figures.
-func (q *reportQuery) callsHalf() error {
-	q.reset()
-	rng := []any{q.from, q.to}
-	var c1, c2 string
-	var n int
+// reportTasks are a report's queries, each adding its counts to the reportQuery it is given
+// (the two connections' results are merged), the longest first so that the two finish
+// together.
+var reportTasks = []func(*reportQuery) error{
+	(*reportQuery).resolutions,
+	(*reportQuery).casesAtEnd,
+	(*reportQuery).assignments,
+	(*reportQuery).previous,
+	(*reportQuery).casesByCategory,
+	(*reportQuery).casesByFields,
+	(*reportQuery).casesByCitizenship,
+	(*reportQuery).callsByCategoryChannel,
+	(*reportQuery).callsByCitizenship,
+}
+
+// callsByCategoryChannel counts the calls by category and channel, and the calls of each day.
+func (q *reportQuery) callsByCategoryChannel() error {
+	type pair struct {
+		cat, ch string
+		n       int
+	}
+	var pairs []pair
+	var p pair
 	var args []any
 	for _, cat := range q.tax.Terms[KindCategory] {
 		for _, ch := range q.tax.Terms[KindChannel] {
 			args = append(args, cat.Code, ch.Code)
 		}
 	}
-	pairs := len(args) / 2
-	err := q.each(sqlPairs(pairs), append(args, rng...), []any{&c1, &c2, &n}, func() {
-		if n > 0 {
-			q.calls += n
-			q.add("category", c1, tally{calls: n})
-			q.add("channel", c2, tally{calls: n})
+	calls := 0
+	err := q.each(sqlPairs(len(args)/2), append(args, q.from, q.to), []any{&p.cat, &p.ch, &p.n}, func() {
+		if p.n > 0 {
+			calls += p.n
+			pairs = append(pairs, p)
 		}
 	})
 	if err != nil {
 		return err
 	}
-	var all int
-	if err := q.tx.Raw(sqlCountCalls, rng...).Scan(&all).Error; err != nil {
-		return err
-	}
-	if all != q.calls { // codes the taxonomy lacks: count them by grouping
-		q.calls = 0
-		delete(q.by, "category")
-		delete(q.by, "channel")
-		err := q.each(sqlCallsByCategoryChannel, rng, []any{&c1, &c2, &n}, func() {
-			q.calls += n
-			q.add("category", c1, tally{calls: n})
-			q.add("channel", c2, tally{calls: n})
-		})
-		if err != nil {
-			return err
-		}
-	}
-	err = q.each(sqlCallsByCitizenship, rng, []any{&c1, &n}, func() { q.add("citizenship", orUnknown(c1), tally{calls: n}) })
-	if err != nil {
-		return err
-	}
+	// The days split the period: their calls are all its calls.
 	args = nil
 	for d := q.a; !d.After(q.b); d = nextDay(d) {
 		args = append(args, d.Format("2006-01-02"), instant(d), instant(nextDay(d)))
 	}
 	var dc dayCount
-	err = q.each(sqlPerDay(len(args)/3), args, []any{&dc.date, &dc.calls, &dc.cases}, func() { q.days = append(q.days, dc) })
-	if err != nil {
-		return err
-	}
-	var id uint
-	var secs float64
-	seen := map[uint]bool{}
-	err = q.each(sqlResolveTimes, rng, []any{&id, &c1, &secs}, func() {
-		if !seen[id] {
-			seen[id] = true
-			q.resolve[c1] = append(q.resolve[c1], max(0, secs))
-		}
+	all := 0
+	err = q.each(sqlPerDay(len(args)/3), args, []any{&dc.date, &dc.calls, &dc.cases}, func() {
+		q.days = append(q.days, dc)
+		all += dc.calls
 	})
 	if err != nil {
 		return err
 	}
-	q.resolved = len(seen)
-	return q.previous()
+	if all != calls { // codes the taxonomy lacks: count them by grouping
+		calls, pairs = 0, nil
+		err := q.each(sqlCallsByCategoryChannel, []any{q.from, q.to}, []any{&p.cat, &p.ch, &p.n}, func() {
+			calls += p.n
+			pairs = append(pairs, p)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	q.calls += calls
+	for _, p := range pairs {
+		q.add("category", p.cat, tally{calls: p.n})
+		q.add("channel", p.ch, tally{calls: p.n})
+	}
+	return nil
+}
+
+// callsByCitizenship counts the period's calls by their caller's citizenship: the whole
+// hours from call_citizenship_hours, the ragged ends (if any) from the calls themselves.
+func (q *reportQuery) callsByCitizenship() error {
+	var code string
+	var n int
+	add := func() {
+		if n != 0 {
+			q.add("citizenship", orUnknown(code), tally{calls: n})
+		}
+	}
+	h0, h1 := ceilHour(q.from), unixHour(q.to)
+	if h0 >= h1 {
+		return q.each(sqlCallsByCitizenship, []any{q.from, q.to}, []any{&code, &n}, add)
+	}
+	if err := q.each(sqlCallsByCitizenshipHours, []any{h0, h1}, []any{&code, &n}, add); err != nil {
+		return err
+	}
+	for _, sp := range []span{{q.from, hourStart(h0)}, {hourStart(h1), q.to}} {
+		if sp.from.Before(sp.to) {
+			if err := q.each(sqlCallsByCitizenship, []any{sp.from, sp.to}, []any{&code, &n}, add); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// resolutions reads how long the cases resolved in the period took, and counts them.
+func (q *reportQuery) resolutions() error {
+	var urgency string
+	var secs float64
+	return q.each(sqlResolveTimes, []any{q.from, q.to}, []any{&urgency, &secs}, func() {
+		q.resolve[urgency] = append(q.resolve[urgency], secs)
+		q.resolved++
+	})
 }
 
 // previous counts the previous period's figures.
@@ -329,45 +384,65 @@ func (q *reportQuery) previous() error {
 	return err
 }
 
-// casesHalf reads the cases by every field, their status and outcome at the end of the
-// period, and the assignments.
-func (q *reportQuery) casesHalf() error {
-	q.reset()
-	rng := []any{q.from, q.to}
-	var c1, c2 string
+// casesByFields counts the cases and people by region, perpetrator and event, and names the
+// events.
+func (q *reportQuery) casesByFields() error {
+	var region, perpetrator string
 	var n, people int
 	var ev int64
-	err := q.each(sqlCasesByFields, rng, []any{&c1, &c2, &ev, &n, &people}, func() {
+	var ids []int64
+	err := q.each(sqlCasesByFields, []any{q.from, q.to}, []any{&region, &perpetrator, &ev, &n, &people}, func() {
 		q.cases += n
 		q.people += people
 		t := tally{cases: n, people: people}
-		q.add("region", orUnknown(c1), t)
-		q.add("perpetrator", orUnknown(c2), t)
+		q.add("region", orUnknown(region), t)
+		q.add("perpetrator", orUnknown(perpetrator), t)
 		e := "none"
 		if ev != 0 {
 			e = strconv.FormatInt(ev, 10)
+			ids = append(ids, ev)
 		}
 		q.add("event", e, t)
 	})
-	if err != nil {
+	if err != nil || len(ids) == 0 {
 		return err
 	}
-	err = q.each(sqlCasesByCategory, rng, []any{&c1, &n, &people}, func() { q.add("category", c1, tally{cases: n, people: people}) })
-	if err != nil {
+	var evs []Event
+	if err := q.tx.Select("id, name").Where("id IN ?", ids).Find(&evs).Error; err != nil {
 		return err
 	}
-	err = q.each(sqlCasesByCitizenship, rng, []any{&c1, &n, &people}, func() {
-		q.add("citizenship", orUnknown(c1), tally{cases: n, people: people})
+	for _, e := range evs {
+		q.events[strconv.FormatUint(uint64(e.ID), 10)] = e.Name
+	}
+	return nil
+}
+
+// casesByCategory counts the cases and people by category (a case in each of its categories).
+func (q *reportQuery) casesByCategory() error {
+	var code string
+	var n, people int
+	return q.each(sqlCasesByCategory, []any{q.from, q.to}, []any{&code, &n, &people}, func() {
+		q.add("category", code, tally{cases: n, people: people})
 	})
-	if err != nil {
-		return err
-	}
-	err = q.each(sqlCasesAtEnd, []any{q.to, q.from, q.to, q.to}, []any{&c1, &c2, &n, &people}, func() {
-		st, outcome, _ := strings.Cut(c1, ":")
+}
+
+// casesByCitizenship counts the cases and people by their caller's citizenship.
+func (q *reportQuery) casesByCitizenship() error {
+	var code string
+	var n, people int
+	return q.each(sqlCasesByCitizenship, []any{q.from, q.to}, []any{&code, &n, &people}, func() {
+		q.add("citizenship", orUnknown(code), tally{cases: n, people: people})
+	})
+}
+
+// casesAtEnd counts the cases and people by status and outcome at the end of the period.
+func (q *reportQuery) casesAtEnd() error {
+	var last string
+	var n, people int
+	return q.each(sqlCasesAtEnd, []any{q.to, q.to, q.from, q.to}, []any{&last, &n, &people}, func() {
+		st, outcome, _ := strings.Cut(last, ":")
 		switch Status(st) {
-		case StatusResolved:
-		case StatusClosed:
-			outcome = c2
+		case StatusResolved, StatusClosed:
 		default:
 			outcome = "open"
 		}
@@ -377,28 +452,13 @@ func (q *reportQuery) casesHalf() error {
 		q.add("status", st, tally{cases: n, people: people})
 		q.add("outcome", outcome, tally{cases: n, people: people})
 	})
-	if err != nil {
-		return err
-	}
+}
+
+// assignments reads how long the cases first assigned in the period waited.
+func (q *reportQuery) assignments() error {
+	var urgency string
 	var secs float64
-	err = q.each(sqlAssignTimes, rng, []any{&c1, &secs}, func() { q.assign[c1] = append(q.assign[c1], max(0, secs)) })
-	if err != nil {
-		return err
-	}
-	var ids []uint64
-	for code := range q.by["event"] {
-		if id, err := strconv.ParseUint(code, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > 0 {
-		var evs []Event
-		if err := q.tx.Select("id, name").Where("id IN ?", ids).Find(&evs).Error; err != nil {
-			return err
-		}
-		for _, e := range evs {
-			q.events[strconv.FormatUint(uint64(e.ID), 10)] = e.Name
-		}
-	}
-	return nil
+	return q.each(sqlAssignTimes, []any{q.from, q.to}, []any{&urgency, &secs}, func() {
+		q.assign[urgency] = append(q.assign[urgency], max(0, secs))
+	})
 }
