@@ -344,6 +344,33 @@ func contains(list []string, v string) bool {
 
 func all(string) bool { return true }
 
+// checkedCall is what every call has, checked: when, how, and who called.
+type checkedCall struct {
+	tax      *Taxonomy
+	received *time.Time
+	channel  string
+	caller   *Caller
+}
+
+// checkCall checks the parts every call has, for CreateCase and LogContact alike, adding
+// field errors to fe.
+func (s *Store) checkCall(tx *gorm.DB, fe fieldErrors, now time.Time, receivedAt, channel string, caller CallerInput) (*checkedCall, error) {
+	tax, err := loadTaxonomy(tx)
+	if err != nil {
+		return nil, err
+	}
+	c := &checkedCall{tax: tax, received: s.pastTime(fe, "received_at", receivedAt, &now), channel: strings.TrimSpace(channel)}
+	if c.channel == "" {
+		fe.add("channel", "choose how the call came in")
+	} else {
+		termField(fe, tax, KindChannel, "channel", c.channel, "")
+	}
+	if c.caller, err = checkCaller(tx, s.keys, fe, tax, caller); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // CreateCase records a call that opens a new case: the caller, the case in status new with a
 // fresh reference, the call as its first contact and the opening in its timeline, in one
 // transaction.
@@ -353,23 +380,13 @@ func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*C
 	}
 	var cs *Case
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		tax, err := loadTaxonomy(tx)
-		if err != nil {
-			return err
-		}
 		fe := fieldErrors{}
 		now := s.now()
-		received := s.pastTime(fe, "received_at", in.ReceivedAt, &now)
-		channel := strings.TrimSpace(in.Channel)
-		if channel == "" {
-			fe.add("channel", "choose how the call came in")
-		} else {
-			termField(fe, tax, KindChannel, "channel", channel, "")
-		}
-		caller, err := checkCaller(tx, s.keys, fe, tax, in.Caller)
+		c, err := s.checkCall(tx, fe, now, in.ReceivedAt, in.Channel, in.Caller)
 		if err != nil {
 			return err
 		}
+		tax, received, channel, caller := c.tax, c.received, c.channel, c.caller
 		cs = &Case{Status: StatusNew, Version: 1, OpenedByID: actor.ID}
 		var changed []string
 		if err := s.applyFields(tx, fe, tax, cs, in.CaseFields, all, &changed); err != nil {
@@ -433,23 +450,13 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 	}
 	var ct *Contact
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		tax, err := loadTaxonomy(tx)
-		if err != nil {
-			return err
-		}
 		fe := fieldErrors{}
 		now := s.now()
-		received := s.pastTime(fe, "received_at", in.ReceivedAt, &now)
-		channel := strings.TrimSpace(in.Channel)
-		if channel == "" {
-			fe.add("channel", "choose how the call came in")
-		} else {
-			termField(fe, tax, KindChannel, "channel", channel, "")
-		}
-		caller, err := checkCaller(tx, s.keys, fe, tax, in.Caller)
+		c, err := s.checkCall(tx, fe, now, in.ReceivedAt, in.Channel, in.Caller)
 		if err != nil {
 			return err
 		}
+		tax, received, channel, caller := c.tax, c.received, c.channel, c.caller
 		summary := textField(fe, "summary", in.Summary, maxSummary)
 		category := termField(fe, tax, KindCategory, "category", in.Category, "")
 		var cs Case
