@@ -123,18 +123,7 @@ func (s *Store) auditQuery(ctx context.Context, u *User, f *AuditFilter) (*gorm.
 	if !to.IsZero() {
 		q = q.Where("at < ?", to)
 	}
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.PerPage == 0 {
-		f.PerPage = 50
-	}
-	if f.Page < 1 {
-		fe.add("page", "must be 1 or more")
-	}
-	if f.PerPage < 1 || f.PerPage > MaxPerPage {
-		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
-	}
+	checkPaging(fe, &f.Page, &f.PerPage, 50)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}

@@ -94,6 +94,23 @@ func (p *CasePage) Pages() int {
 // MaxPerPage bounds a list page.
 const MaxPerPage = 200
 
+// checkPaging fills in the first page and the default page size when they are 0, and
+// refuses pages below 1 and sizes outside 1..MaxPerPage.
+func checkPaging(fe fieldErrors, page, perPage *int, defaultPerPage int) {
+	if *page == 0 {
+		*page = 1
+	}
+	if *perPage == 0 {
+		*perPage = defaultPerPage
+	}
+	if *page < 1 {
+		fe.add("page", "must be 1 or more")
+	}
+	if *perPage < 1 || *perPage > MaxPerPage {
+		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
+	}
+}
+
 // urgencyOrder sorts critical first.
 const urgencyOrder = "CASE cases.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 ELSE 2 END"
 
@@ -105,18 +122,7 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 	if utf8.RuneCountInString(text) > 200 {
 		fe.add("q", "use at most 200 characters")
 	}
-	if f.Page == 0 {
-		f.Page = 1
-	}
-	if f.PerPage == 0 {
-		f.PerPage = 25
-	}
-	if f.Page < 1 {
-		fe.add("page", "must be 1 or more")
-	}
-	if f.PerPage < 1 || f.PerPage > MaxPerPage {
-		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
-	}
+	checkPaging(fe, &f.Page, &f.PerPage, 25)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
