@@ -105,3 +105,14 @@ func (h *Handler) Readyz(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"status": "ok"})
 }
+
+// neighbours gives the pages before and after page of a list of pages pages (0: none).
+func neighbours(page, pages int) (prev, next int) {
+	if page > 1 {
+		prev = page - 1
+	}
+	if page < pages {
+		next = page + 1
+	}
+	return prev, next
+}

@@ -100,12 +100,7 @@ func (h *Handler) ListAudit(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	if p.Result.Page > 1 {
-		p.Prev = p.Result.Page - 1
-	}
-	if p.Result.Page < p.Result.Pages() {
-		p.Next = p.Result.Page + 1
-	}
+	p.Prev, p.Next = neighbours(p.Result.Page, p.Result.Pages())
 	return render(c, fiber.StatusOK, "audit/index", p)
 }
 

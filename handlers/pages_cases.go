@@ -300,12 +300,7 @@ func (h *Handler) listCases(c *fiber.Ctx, f models.CaseFilter, search bool) erro
 	} else if err != nil {
 		return err
 	}
-	if p.Result.Page > 1 {
-		p.Prev = p.Result.Page - 1
-	}
-	if p.Result.Page < p.Result.Pages() {
-		p.Next = p.Result.Page + 1
-	}
+	p.Prev, p.Next = neighbours(p.Result.Page, p.Result.Pages())
 	return render(c, fiber.StatusOK, "cases/list", p)
 }
 
