@@ -176,9 +176,20 @@ func TestIDORCaseRoutes(t *testing.T) {
 	if after := f.state(f.restricted.ID); after != before {
 		t.Errorf("the intake changed the restricted case: %s -> %s", before, after)
 	}
-	// A colleague's ordinary case still takes a call from its caller (the caller rang back).
-	if st := f.api("POST", "/api/v1/contacts", f.cwTok, map[string]any{"channel": "phone", "case_id": f.theirs.ID, "summary": "rang back"}, nil); st != 201 {
-		t.Errorf("call on a colleague's case: %d, want 201", st)
+	// A colleague's ordinary case still takes a call from its caller (the caller rang back,
+	// and the caseworker found the case by the caller's number)...
+	if st := f.api("POST", "/api/v1/contacts", f.cwTok, map[string]any{"channel": "phone", "case_id": f.theirs.ID, "summary": "rang back",
+		"caller": map[string]any{"phone": f.theirsPhone}}, nil); st != 201 {
+		t.Errorf("call on a colleague's case from its caller's number: %d, want 201", st)
+	}
+	// ...but its id alone proves nothing: refused like a case that does not exist.
+	before = f.state(f.theirs.ID)
+	var bare apiErr
+	if st := f.api("POST", "/api/v1/contacts", f.cwTok, map[string]any{"channel": "phone", "case_id": f.theirs.ID, "summary": "x"}, &bare); st != 422 || bare.Error.Fields["case_id"] != missing.Error.Fields["case_id"] {
+		t.Errorf("call on a colleague's case by id alone: %d %v, want 422 like a missing case", st, bare.Error.Fields)
+	}
+	if after := f.state(f.theirs.ID); after != before {
+		t.Errorf("a refused call changed the colleague's case: %s -> %s", before, after)
 	}
 }
 

@@ -28,6 +28,9 @@ type testEnv struct {
 	Path  string // the database file
 	// second holds, by e-mail, the two-factor secrets that login set up.
 	second map[string]*secondFactor
+	// userText lists texts users typed that no response header may carry (checked on every
+	// response of do).
+	userText []string
 }
 
 // secondFactor is what the tests keep of an account's two-factor login: the secret, the
@@ -82,6 +85,15 @@ func (e *testEnv) do(req *http.Request) *http.Response {
 	resp, err := e.App.Test(req, -1)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	for name, vs := range resp.Header {
+		for _, v := range vs {
+			for _, text := range e.userText {
+				if strings.Contains(v, text) || strings.Contains(v, url.QueryEscape(text)) || strings.Contains(v, url.PathEscape(text)) {
+					e.t.Errorf("%s %s: header %s carries text a user typed: %q", req.Method, req.URL.Path, name, v)
+				}
+			}
+		}
 	}
 	return resp
 }

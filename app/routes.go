@@ -76,6 +76,8 @@ func Routes() []Route {
 		{"POST", "/cases/:id/unshare", supervisor, H((*handlers.Handler).UnshareCase)},
 		{"POST", "/cases/:id/notes", caseworker, H((*handlers.Handler).AddNote)},
 		{"POST", "/cases/:id/contacts", caseworker, H((*handlers.Handler).AddContact)},
+		{"GET", "/callers/:id/edit", caseworker, H((*handlers.Handler).EditCaller)},
+		{"POST", "/callers/:id", caseworker, H((*handlers.Handler).UpdateCaller)},
 		{"GET", "/callers/:id/forget", supervisor, H((*handlers.Handler).ShowForgetCaller)},
 		{"POST", "/callers/:id/forget", supervisor, H((*handlers.Handler).ForgetCaller)},
 
@@ -106,6 +108,7 @@ func Routes() []Route {
 		{"PATCH", "/api/v1/cases/:id", caseworker, H((*handlers.Handler).APIUpdateCase)},
 		{"POST", "/api/v1/cases/:id/transitions", caseworker, H((*handlers.Handler).APITransitionCase)},
 		{"POST", "/api/v1/contacts", caseworker, H((*handlers.Handler).APICreateContact)},
+		{"PATCH", "/api/v1/callers/:id", caseworker, H((*handlers.Handler).APIUpdateCaller)},
 		{"GET", "/api/v1/reports", supervisor, H((*handlers.Handler).APIReport)},
 		{"GET", "/api/v1/dashboard", supervisor, H((*handlers.Handler).APIDashboard)},
 		{"GET", "/api/v1/my-work", caseworker, H((*handlers.Handler).APIMyWork)},

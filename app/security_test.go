@@ -97,6 +97,23 @@ func TestXSSPayloadsComeBackEscaped(t *testing.T) {
 			resp, _ = sb.post(casePath+"/contacts", url.Values{"channel": {"phone"}, "summary": {text("Call")}})
 			mustStatus(t, resp, 303, "follow-up call")
 			callerID := *getCase(t, e, sup, n).CallerID
+			// And hands it to a second account with the payload in its name: the message after
+			// the form names the account, and no header may carry its text.
+			e.userText = []string{p}
+			admin.get("/admin/users")
+			resp, _ = admin.post("/admin/users", url.Values{"email": {"probe2@example.org"}, "name": {text("Second")},
+				"role": {string(models.RoleCaseworker)}, "password": {testPassword}})
+			mustStatus(t, resp, 303, "add second account")
+			probe2, err := e.Store.UserByEmail(ctx, "probe2@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sb.get(casePath)
+			resp, _ = sb.post(casePath+"/assign", url.Values{"assignee_id": {strconv.Itoa(int(probe2.ID))}, "note": {text("Reassign")},
+				"version": {strconv.Itoa(getCase(t, e, sup, n).Version)}})
+			mustStatus(t, resp, 303, "reassign")
+			_, page = sb.get(casePath)
+			pageHas(t, page, escaped(text("Second")), "the message after reassigning")
 
 			// Each page that shows a field shows it escaped.
 			for _, tc := range []struct {

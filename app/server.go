@@ -31,7 +31,11 @@ func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
 	}
 	engine := html.NewFileSystem(http.FS(views.FS), ".html")
 	engine.AddFuncMap(views.Funcs(s.Loc))
-	h := &handlers.Handler{Store: s, CSRF: csrf}
+	notes, err := s.NoteSealer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h := &handlers.Handler{Store: s, CSRF: csrf, Notes: notes}
 	a := fiber.New(fiber.Config{
 		// Values from the request are copied, so none outlives its buffer (a Fiber v2 trap).
 		Immutable:             true,

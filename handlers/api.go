@@ -311,3 +311,28 @@ func (h *Handler) APICreateContact(c *fiber.Ctx) error {
 	ct.TakenBy = CurrentUser(c)
 	return c.Status(fiber.StatusCreated).JSON(toAPIContact(ct))
 }
+
+// APIUpdateCaller corrects the details of a caller, the fields given only.
+func (h *Handler) APIUpdateCaller(c *fiber.Ctx) error {
+	n, err := id(c)
+	if err != nil {
+		return err
+	}
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(c.Body(), &present); err != nil || present == nil {
+		return models.ErrBadInput
+	}
+	var in models.CallerInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	up := models.CallerUpdate{CallerInput: in, Present: map[string]bool{}}
+	for k := range present {
+		up.Present[k] = true
+	}
+	cl, err := h.Store.UpdateCaller(c.UserContext(), CurrentUser(c), n, up)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cl)
+}

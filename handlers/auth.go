@@ -193,7 +193,7 @@ func (h *Handler) SecondStep(c *fiber.Ctx) error {
 		return render(c, fiber.StatusTooManyRequests, "auth/login", p)
 	case errors.Is(err, models.ErrUnauthenticated):
 		clearCookie(c, pendingCookie)
-		flash(c, "Your login timed out: enter your e-mail and password again.")
+		h.flash(c, "Your login timed out: enter your e-mail and password again.")
 		return seeOther(c, "/login")
 	case err != nil:
 		return err

@@ -15,6 +15,7 @@ import (
 type Handler struct {
 	Store *models.Store
 	CSRF  *models.CSRFKeyer
+	Notes *models.NoteSealer
 }
 
 // Keys of the request's locals.
@@ -56,7 +57,7 @@ func (p Page) WorksOnCases() bool { return p.User.WorksOnCases() }
 
 // page starts the common part of a page.
 func (h *Handler) page(c *fiber.Ctx, title, nav string) Page {
-	return Page{Title: title, User: CurrentUser(c), CSRF: csrfToken(c), Flash: takeFlash(c), Nav: nav}
+	return Page{Title: title, User: CurrentUser(c), CSRF: csrfToken(c), Flash: h.takeFlash(c), Nav: nav}
 }
 
 // render renders a page template inside the main layout.
@@ -75,17 +76,21 @@ func id(c *fiber.Ctx) (uint, error) {
 
 const flashCookie = "himoya_flash"
 
-// flash leaves a short message for the next page (no personal data: references and counts).
-func flash(c *fiber.Ctx, msg string) {
-	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: msg, Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: c.Protocol() == "https", MaxAge: 60})
+// flash leaves a short message for the next page, sealed (NoteSealer): no text reaches the
+// response header as itself.
+func (h *Handler) flash(c *fiber.Ctx, msg string) {
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: h.Notes.Seal(msg), Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: c.Protocol() == "https", MaxAge: 60})
 }
 
-func takeFlash(c *fiber.Ctx) string {
+// takeFlash reads the message the last form left, once.
+func (h *Handler) takeFlash(c *fiber.Ctx) string {
 	v := c.Cookies(flashCookie)
-	if v != "" {
-		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+	if v == "" {
+		return ""
 	}
-	return v
+	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
+	msg, _ := h.Notes.Open(v)
+	return msg
 }
 
 // seeOther redirects after a successful form post.

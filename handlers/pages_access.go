@@ -37,9 +37,9 @@ func (h *Handler) RestrictCase(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "restrict"}, err)
 	}
 	if cs.Restricted {
-		flash(c, "Case "+cs.Reference+" is restricted: only its assignee, the people it is shared with and supervisors can open it")
+		h.flash(c, "Case "+cs.Reference+" is restricted: only its assignee, the people it is shared with and supervisors can open it")
 	} else {
-		flash(c, "Case "+cs.Reference+" is no longer restricted")
+		h.flash(c, "Case "+cs.Reference+" is no longer restricted")
 	}
 	return seeOther(c, cs.URL())
 }
@@ -58,7 +58,7 @@ func (h *Handler) ShareCase(c *fiber.Ctx) error {
 	if err := h.Store.ShareCase(c.UserContext(), CurrentUser(c), n, uid); err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "share"}, err)
 	}
-	flash(c, "Case shared")
+	h.flash(c, "Case shared")
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(n), 10))
 }
 
@@ -75,7 +75,7 @@ func (h *Handler) UnshareCase(c *fiber.Ctx) error {
 	if err := h.Store.UnshareCase(c.UserContext(), CurrentUser(c), n, uid); err != nil {
 		return err
 	}
-	flash(c, "Case no longer shared with that person")
+	h.flash(c, "Case no longer shared with that person")
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(n), 10))
 }
 

@@ -54,7 +54,7 @@ func (h *Handler) ChangePassword(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Password changed. Your other sessions have ended.")
+	h.flash(c, "Password changed. Your other sessions have ended.")
 	return seeOther(c, "/account")
 }
 
@@ -63,7 +63,7 @@ func (h *Handler) EndSession(c *fiber.Ctx) error {
 	if err := h.Store.EndOwnSession(c.UserContext(), CurrentUser(c), c.Params("id")); err != nil {
 		return err
 	}
-	flash(c, "That session has ended: whoever used it must log in again.")
+	h.flash(c, "That session has ended: whoever used it must log in again.")
 	return seeOther(c, "/account")
 }
 
@@ -120,7 +120,7 @@ func (h *Handler) EndUserSessions(c *fiber.Ctx) error {
 	if _, err := h.Store.EndUserSessions(c.UserContext(), CurrentUser(c), uid); err != nil {
 		return err
 	}
-	flash(c, "Every session of that account has ended.")
+	h.flash(c, "Every session of that account has ended.")
 	return seeOther(c, "/admin/users")
 }
 
@@ -138,6 +138,6 @@ func (h *Handler) ResetTwoFactor(c *fiber.Ctx) error {
 	if err := h.Store.ResetTwoFactor(c.UserContext(), CurrentUser(c), uid); err != nil {
 		return err
 	}
-	flash(c, "Two-factor login of that account is off and its sessions have ended.")
+	h.flash(c, "Two-factor login of that account is off and its sessions have ended.")
 	return seeOther(c, "/admin/users")
 }

@@ -103,7 +103,7 @@ func (h *Handler) CreateUser(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Account added. Give the person their password in person or by phone and never by e-mail.")
+	h.flash(c, "Account added. Give the person their password in person or by phone and never by e-mail.")
 	return seeOther(c, "/admin/users")
 }
 
@@ -121,9 +121,9 @@ func (h *Handler) UpdateUser(c *fiber.Ctx) error {
 		return err
 	}
 	if form.Active {
-		flash(c, "Account changed.")
+		h.flash(c, "Account changed.")
 	} else {
-		flash(c, "Account changed. It is deactivated: it cannot log in and its sessions have ended.")
+		h.flash(c, "Account changed. It is deactivated: it cannot log in and its sessions have ended.")
 	}
 	return seeOther(c, "/admin/users")
 }
@@ -140,7 +140,7 @@ func (h *Handler) ResetPassword(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Password set and the account's sessions ended. Give the new password in person or by phone.")
+	h.flash(c, "Password set and the account's sessions ended. Give the new password in person or by phone.")
 	return seeOther(c, "/admin/users")
 }
 
@@ -246,7 +246,7 @@ func (h *Handler) CreateTerm(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Term "+t.Code+" added.")
+	h.flash(c, "Term "+t.Code+" added.")
 	return seeOther(c, "/admin/taxonomy#list-"+string(t.Kind))
 }
 
@@ -276,6 +276,6 @@ func (h *Handler) UpdateTerm(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Term "+t.Code+" changed.")
+	h.flash(c, "Term "+t.Code+" changed.")
 	return seeOther(c, "/admin/taxonomy#list-"+string(t.Kind))
 }

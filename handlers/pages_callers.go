@@ -3,6 +3,8 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -54,9 +56,92 @@ func (h *Handler) ForgetCaller(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, fmt.Sprintf("The person's personal data was erased from %d cases and %d calls.", rep.Cases, rep.Calls))
+	h.flash(c, fmt.Sprintf("The person's personal data was erased from %d cases and %d calls.", rep.Cases, rep.Calls))
 	if rep.FirstCase != 0 {
 		return seeOther(c, fmt.Sprintf("/cases/%d", rep.FirstCase))
 	}
 	return seeOther(c, "/cases")
+}
+
+// callerPage is the form that corrects a caller's details.
+type callerPage struct {
+	Page
+	Caller models.Caller
+	Form   callerForm
+	Opt    formOptions
+	// Back is where the form returns: the case it was opened from (BackCase), when it was.
+	Back, BackCase string
+}
+
+// EditCaller shows the form that corrects a caller's details.
+func (h *Handler) EditCaller(c *fiber.Ctx) error {
+	n, err := id(c)
+	if err != nil {
+		return err
+	}
+	cl, err := h.Store.GetCaller(c.UserContext(), CurrentUser(c), n)
+	if err != nil {
+		return err
+	}
+	f := callerForm{Name: cl.Name.String(), Phone: cl.Phone.String(), Citizenship: cl.Citizenship,
+		Language: cl.Language, SafeToCall: cl.SafeToCall, SafeContact: cl.SafeContact.String()}
+	return h.showCallerForm(c, fiber.StatusOK, cl, f, nil)
+}
+
+func (h *Handler) showCallerForm(c *fiber.Ctx, status int, cl *models.Caller, f callerForm, fields map[string]string) error {
+	p := callerPage{Page: h.page(c, "Correct a caller's details", "cases"), Caller: *cl, Form: f, Back: backToCase(c)}
+	p.BackCase = strings.TrimPrefix(p.Back, "/cases/")
+	p.Errors = fields
+	if len(fields) > 0 {
+		p.Error = "Nothing was saved: correct the fields marked below."
+	}
+	var err error
+	if p.Opt, err = h.formOptions(c, nil); err != nil {
+		return err
+	}
+	return render(c, status, "callers/edit", p)
+}
+
+// backToCase is the case page a form came from ("case" field or query), or "".
+func backToCase(c *fiber.Ctx) string {
+	v := c.FormValue("case")
+	if v == "" {
+		v = c.Query("case")
+	}
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil && n > 0 {
+		return "/cases/" + strconv.FormatUint(n, 10)
+	}
+	return ""
+}
+
+// UpdateCaller saves the corrected details of a caller.
+func (h *Handler) UpdateCaller(c *fiber.Ctx) error {
+	n, err := id(c)
+	if err != nil {
+		return err
+	}
+	f := callerForm{Name: c.FormValue("caller.name"), Phone: c.FormValue("caller.phone"),
+		Citizenship: c.FormValue("caller.citizenship"), Language: c.FormValue("caller.language"),
+		SafeToCall: c.FormValue("caller.safe_to_call") == "1", SafeContact: c.FormValue("caller.safe_contact")}
+	safe := f.SafeToCall
+	in := models.CallerUpdate{
+		CallerInput: models.CallerInput{Name: f.Name, Phone: f.Phone, Citizenship: f.Citizenship, Language: f.Language,
+			SafeToCall: &safe, SafeContact: f.SafeContact},
+		Present: map[string]bool{"name": true, "phone": true, "citizenship": true, "language": true, "safe_to_call": true, "safe_contact": true},
+	}
+	cl, err := h.Store.UpdateCaller(c.UserContext(), CurrentUser(c), n, in)
+	if ve := asFieldErrors(err, nil); ve != nil {
+		stored, gerr := h.Store.GetCaller(c.UserContext(), CurrentUser(c), n)
+		if gerr != nil {
+			return gerr
+		}
+		return h.showCallerForm(c, fiber.StatusUnprocessableEntity, stored, f, ve)
+	} else if err != nil {
+		return err
+	}
+	h.flash(c, "The caller's details were saved.")
+	if back := backToCase(c); back != "" {
+		return seeOther(c, back)
+	}
+	return seeOther(c, "/callers/"+strconv.FormatUint(uint64(cl.ID), 10)+"/edit")
 }

@@ -199,7 +199,7 @@ func (h *Handler) openCase(c *fiber.Ctx, f callForm) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Case "+cs.Reference+" opened")
+	h.flash(c, "Case "+cs.Reference+" opened")
 	return seeOther(c, cs.URL())
 }
 
@@ -225,7 +225,7 @@ func (h *Handler) logCall(c *fiber.Ctx, f callForm) error {
 		return err
 	}
 	if ct.CaseID == nil {
-		flash(c, "Call logged")
+		h.flash(c, "Call logged")
 		return seeOther(c, "/calls/new")
 	}
 	ref, visible, err := h.Store.CaseReference(c.UserContext(), CurrentUser(c), *ct.CaseID)
@@ -233,10 +233,10 @@ func (h *Handler) logCall(c *fiber.Ctx, f callForm) error {
 		return err
 	}
 	if !visible {
-		flash(c, "Call added to case "+ref+", which a colleague is handling")
+		h.flash(c, "Call added to case "+ref+", which a colleague is handling")
 		return seeOther(c, "/calls/new")
 	}
-	flash(c, "Call added to case "+ref)
+	h.flash(c, "Call added to case "+ref)
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(*ct.CaseID), 10))
 }
 

@@ -537,7 +537,7 @@ func (h *Handler) TransitionCase(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "move", To: in.To, Note: in.Note, Outcome: in.Outcome}, err)
 	}
-	flash(c, "Case "+cs.Reference+" is now "+cs.Status.Label())
+	h.flash(c, "Case "+cs.Reference+" is now "+cs.Status.Label())
 	return seeOther(c, cs.URL())
 }
 
@@ -556,7 +556,7 @@ func (h *Handler) AssignCase(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "assign", Note: in.Note, Assignee: c.FormValue("assignee_id")}, err)
 	}
-	flash(c, "Case "+cs.Reference+" assigned to "+cs.Assignee.DisplayName())
+	h.flash(c, "Case "+cs.Reference+" assigned to "+cs.Assignee.DisplayName())
 	return seeOther(c, cs.URL())
 }
 
@@ -570,7 +570,7 @@ func (h *Handler) AddNote(c *fiber.Ctx) error {
 	if err := h.Store.AddNote(c.UserContext(), CurrentUser(c), n, note); err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "note", Note: note}, err)
 	}
-	flash(c, "Note added")
+	h.flash(c, "Note added")
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(n), 10))
 }
 
@@ -592,7 +592,7 @@ func (h *Handler) AddContact(c *fiber.Ctx) error {
 	if _, err := h.Store.LogContact(c.UserContext(), CurrentUser(c), in); err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "call", Channel: in.Channel, ReceivedAt: in.ReceivedAt, Summary: in.Summary}, err)
 	}
-	flash(c, "Call added to the timeline")
+	h.flash(c, "Call added to the timeline")
 	return seeOther(c, cs.URL())
 }
 
@@ -658,7 +658,7 @@ func (h *Handler) UpdateCase(c *fiber.Ctx) error {
 	if err != nil {
 		return h.editFailed(c, n, f, version, asFieldErrors(err, bad), err)
 	}
-	flash(c, "Case saved")
+	h.flash(c, "Case saved")
 	return seeOther(c, cs.URL())
 }
 

@@ -65,7 +65,7 @@ func (h *Handler) CreateEvent(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	flash(c, "Event added: the intake form offers it now.")
+	h.flash(c, "Event added: the intake form offers it now.")
 	return seeOther(c, "/events")
 }
 
@@ -80,9 +80,9 @@ func (h *Handler) UpdateEvent(c *fiber.Ctx) error {
 		return err
 	}
 	if active {
-		flash(c, "Event offered in the intake form again.")
+		h.flash(c, "Event offered in the intake form again.")
 	} else {
-		flash(c, "Event withdrawn from the intake form. Cases linked to it keep it.")
+		h.flash(c, "Event withdrawn from the intake form. Cases linked to it keep it.")
 	}
 	return seeOther(c, "/events")
 }

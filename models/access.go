@@ -207,19 +207,18 @@ func (s *Store) ShareCase(ctx context.Context, u *User, id, userID uint) error {
 		if err != nil {
 			return err
 		}
-		var target User
-		if err := tx.First(&target, userID).Error; err != nil {
-			if translate(err) == ErrNotFound {
-				return &ValidationError{Fields: map[string]string{"user": "no such user"}}
-			}
+		fe := fieldErrors{}
+		target, err := namedAccount(tx, fe, "user", userID, "")
+		if err != nil {
 			return err
 		}
-		switch {
-		case !target.Active:
-			return &ValidationError{Fields: map[string]string{"user": "this account is deactivated"}}
-		case !target.WorksOnCases():
-			return &ValidationError{Fields: map[string]string{"user": "this account does not work on cases"}}
-		case cs.SharedWith(target.ID):
+		if userID == 0 {
+			fe.add("user", "choose who to share the case with")
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		if cs.SharedWith(target.ID) {
 			return nil
 		}
 		sh := CaseShare{CaseID: cs.ID, UserID: target.ID, SharedByID: u.ID, CreatedAt: s.now()}

@@ -131,14 +131,69 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 		return q.Order(urgencyOrder).Order("cases.received_at DESC").Order("cases.id DESC")
 	}
 	if text != "" {
-		return p, s.searchCases(ctx, q, text, p)
+		if err := s.searchCases(ctx, q, text, p); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := q.Count(&p.Total).Error; err != nil {
+			return nil, err
+		}
+		err := q.Scopes(order).Preload("Assignee").Preload("Categories").
+			Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
+		if err != nil {
+			return nil, err
+		}
 	}
-	if err := q.Count(&p.Total).Error; err != nil {
+	if err := s.RecordRead(ctx, u, AuditCaseList, ObjectCase, f.auditDetail(len(p.Items))); err != nil {
 		return nil, err
 	}
-	err := q.Scopes(order).Preload("Assignee").Preload("Categories").
-		Offset((f.Page - 1) * f.PerPage).Limit(f.PerPage).Find(&p.Items).Error
-	return p, err
+	return p, nil
+}
+
+// auditDetail says what a list read asked for and how many records it showed, in codes: the
+// filters' codes and days, whether a text was searched (never the text), whose cases (never
+// an e-mail).
+func (f CaseFilter) auditDetail(rows int) string {
+	var parts []string
+	add := func(k, v string) {
+		if v = strings.TrimSpace(v); v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	add("status", f.Status)
+	add("category", f.Category)
+	add("region", f.Region)
+	add("urgency", f.Urgency)
+	switch a := strings.TrimSpace(f.Assignee); a {
+	case "", "me", "none":
+		add("assignee", a)
+	default:
+		add("assignee", "other")
+	}
+	if f.Open {
+		add("open", "1")
+	}
+	add("from", f.From)
+	add("to", f.To)
+	if strings.TrimSpace(f.Q) != "" {
+		add("search", "1")
+	}
+	add("page", strconv.Itoa(f.Page))
+	add("rows", strconv.Itoa(rows))
+	return strings.Join(parts, " ")
+}
+
+// AuditCaseList records a read of a list of cases: a list page, a search, the API's list,
+// a caseworker's own work or the dashboard ("rows=N" and the filters' codes).
+const AuditCaseList = "case.list"
+
+// RecordRead writes the audit entry of a read that showed records (a list, a search, a
+// lookup) in a short write transaction of its own; a read that cannot be logged is not shown.
+// detail holds codes and counts only.
+func (s *Store) RecordRead(ctx context.Context, u *User, action, object, detail string) error {
+	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.audit(tx, Audit{Actor: u, Action: action, Object: object, Detail: detail})
+	})
 }
 
 // filterCases selects, among the cases u may see, those the filters of f (all but the text
@@ -358,7 +413,7 @@ func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate)
 			cs.Restricted = *in.Restricted
 			changed = append(changed, "restricted")
 		}
-		if err := s.applyFields(tx, fe, tax, cs, in.CaseFields, present, &changed); err != nil {
+		if err := s.applyFields(tx, u, fe, tax, cs, in.CaseFields, present, &changed); err != nil {
 			return err
 		}
 		if err := fe.err(); err != nil {
@@ -509,32 +564,7 @@ func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionI
 
 // findAssignee resolves the assignee a move or assignment names, if any.
 func (s *Store) findAssignee(tx *gorm.DB, fe fieldErrors, in TransitionInput) (*User, error) {
-	var a User
-	var err error
-	switch {
-	case in.AssigneeID != 0:
-		err = tx.First(&a, in.AssigneeID).Error
-	case strings.TrimSpace(in.AssigneeEmail) != "":
-		err = tx.Where("email = ?", normEmail(in.AssigneeEmail)).First(&a).Error
-	default:
-		return nil, nil
-	}
-	if err != nil {
-		if translate(err) == ErrNotFound {
-			fe.add("assignee", "no such user")
-			return nil, nil
-		}
-		return nil, err
-	}
-	if !a.Active {
-		fe.add("assignee", "this account is deactivated")
-		return nil, nil
-	}
-	if !a.WorksOnCases() {
-		fe.add("assignee", "this account does not work on cases")
-		return nil, nil
-	}
-	return &a, nil
+	return namedAccount(tx, fe, "assignee", in.AssigneeID, in.AssigneeEmail)
 }
 
 // Assign gives a case to a caseworker (supervisors). A new case moves to assigned; a case
@@ -653,6 +683,9 @@ func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]Calle
 			continue // all that is on record about this caller is in cases restricted away from u
 		}
 		out = append(out, m)
+	}
+	if err := s.RecordRead(ctx, u, AuditCallerLookup, ObjectCaller, "matches="+strconv.Itoa(len(out))); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

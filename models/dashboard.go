@@ -213,6 +213,10 @@ func (s *Store) Dashboard(ctx context.Context, u *User, at time.Time, rules Dash
 	if err := s.dashboardCases(db, d, tax, at, rules); err != nil {
 		return nil, err
 	}
+	rows := len(d.CriticalUnassigned) + len(d.Overdue)
+	if err := s.RecordRead(ctx, u, AuditCaseList, ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sort"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -418,5 +419,12 @@ func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules Dashboa
 	sortWaiting(m.CriticalQueue)
 	m.CriticalQueueTotal = len(m.CriticalQueue)
 	m.CriticalQueue = m.CriticalQueue[:min(len(m.CriticalQueue), ListLimit)]
-	return m, describe(db, tax, m.Cases, m.Overdue, m.CriticalQueue)
+	if err := describe(db, tax, m.Cases, m.Overdue, m.CriticalQueue); err != nil {
+		return nil, err
+	}
+	rows := len(m.Cases) + len(m.CriticalQueue)
+	if err := s.RecordRead(ctx, u, AuditCaseList, ObjectCase, "view=my-work rows="+strconv.Itoa(rows)); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -127,42 +127,49 @@ func termField(fe fieldErrors, tax *Taxonomy, k TermKind, field, v, old string) 
 	return v
 }
 
-// checkCaller validates a caller and returns it as a record (ID set when an existing caller
-// was chosen).
-func checkCaller(tx *gorm.DB, k *Keyring, fe fieldErrors, tax *Taxonomy, in CallerInput) (*Caller, error) {
-	c := &Caller{}
+// checkCaller validates a caller and returns it as a record. A caller named by id (the
+// caseworker recognised them) must pass namedCaller, and is taken as stored: a repeat call
+// fills in what the record lacks and never rewrites what it holds (changing a caller's
+// details is UpdateCaller's, an explicit edit). filled names the fields it filled in.
+func (s *Store) checkCaller(tx *gorm.DB, u *User, fe fieldErrors, tax *Taxonomy, in CallerInput) (c *Caller, filled []string, err error) {
+	c = &Caller{}
 	if in.ID != 0 {
-		if err := tx.First(c, in.ID).Error; err != nil {
-			if translate(err) == ErrNotFound {
-				fe.add("caller.id", "no such caller")
-				return nil, nil
+		if c, err = s.namedCaller(tx, u, fe, in.ID, in.Phone); err != nil || c == nil {
+			return nil, nil, err
+		}
+	}
+	known := c.ID != 0
+	fill := func(name string, empty bool, apply func()) {
+		if !known || empty {
+			apply()
+			if known {
+				filled = append(filled, name)
 			}
-			return nil, err
 		}
 	}
 	if name := textField(fe, "caller.name", in.Name, maxName); name != "" {
-		c.Name = Personal(name)
+		fill("name", c.Name == "", func() { c.Name = Personal(name) })
 	}
 	if p := strings.TrimSpace(in.Phone); p != "" {
 		if NormalizePhone(p) == "" {
 			fe.add("caller.phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
-		} else {
-			c.Phone, c.PhoneIndex = Personal(textField(fe, "caller.phone", p, 40)), phoneIndex(k, p)
+		} else if v := textField(fe, "caller.phone", p, 40); v != "" {
+			fill("phone", c.Phone == "", func() { c.Phone, c.PhoneIndex = Personal(v), phoneIndex(s.keys, v) })
 		}
 	}
 	if v := termField(fe, tax, KindCitizenship, "caller.citizenship", strings.ToUpper(in.Citizenship), c.Citizenship); v != "" {
-		c.Citizenship = v
+		fill("citizenship", c.Citizenship == "", func() { c.Citizenship = v })
 	}
 	if v := termField(fe, tax, KindLanguage, "caller.language", strings.ToLower(in.Language), c.Language); v != "" {
-		c.Language = v
+		fill("language", c.Language == "", func() { c.Language = v })
 	}
-	if in.SafeToCall != nil {
+	if in.SafeToCall != nil && !known {
 		c.SafeToCall = *in.SafeToCall
 	}
 	if v := textField(fe, "caller.safe_contact", in.SafeContact, maxShort); v != "" {
-		c.SafeContact = Personal(v)
+		fill("safe_contact", c.SafeContact == "", func() { c.SafeContact = Personal(v) })
 	}
-	return c, nil
+	return c, filled, nil
 }
 
 // empty reports whether nothing is known of the caller.
@@ -172,7 +179,7 @@ func (c *Caller) empty() bool {
 
 // applyFields validates f onto cs. With partial set, only the fields present are changed:
 // the API's PATCH sends what it changes. changed collects the names of changed fields.
-func (s *Store) applyFields(tx *gorm.DB, fe fieldErrors, tax *Taxonomy, cs *Case, f CaseFields, present func(string) bool, changed *[]string) error {
+func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxonomy, cs *Case, f CaseFields, present func(string) bool, changed *[]string) error {
 	set := func(name string, apply func() bool) {
 		if present(name) && apply() {
 			*changed = append(*changed, name)
@@ -276,12 +283,8 @@ func (s *Store) applyFields(tx *gorm.DB, fe fieldErrors, tax *Taxonomy, cs *Case
 			cs.EventID = nil
 			return old != nil
 		}
-		var n int64
-		if evErr = tx.Model(&Event{}).Where("id = ?", *f.EventID).Count(&n).Error; evErr != nil {
-			return false
-		}
-		if n == 0 {
-			fe.add("event_id", "no such event")
+		ok, err := namedEvent(tx, actor, fe, *f.EventID)
+		if evErr = err; !ok {
 			return false
 		}
 		id := *f.EventID
@@ -350,11 +353,37 @@ type checkedCall struct {
 	received *time.Time
 	channel  string
 	caller   *Caller
+	// filled names the fields a repeat call filled in on its caller's record.
+	filled []string
+}
+
+// saveCaller stores a new caller, or what a repeat call filled in on a known one (audited
+// with the fields' names), and returns the caller's id; nil when nothing is known of them.
+func (s *Store) saveCaller(tx *gorm.DB, actor *User, c *checkedCall) (*uint, error) {
+	caller := c.caller
+	switch {
+	case caller == nil || caller.empty():
+		return nil, nil
+	case caller.ID != 0 && len(c.filled) == 0:
+		return &caller.ID, nil
+	}
+	known := caller.ID != 0
+	if err := tx.Save(caller).Error; err != nil {
+		return nil, err
+	}
+	if known {
+		err := s.audit(tx, Audit{Actor: actor, Action: AuditCallerUpdate, Object: ObjectCaller, ObjectID: caller.ID,
+			Detail: "filled=" + strings.Join(c.filled, ",")})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &caller.ID, nil
 }
 
 // checkCall checks the parts every call has, for CreateCase and LogContact alike, adding
 // field errors to fe.
-func (s *Store) checkCall(tx *gorm.DB, fe fieldErrors, now time.Time, receivedAt, channel string, caller CallerInput) (*checkedCall, error) {
+func (s *Store) checkCall(tx *gorm.DB, actor *User, fe fieldErrors, now time.Time, receivedAt, channel string, caller CallerInput) (*checkedCall, error) {
 	tax, err := loadTaxonomy(tx)
 	if err != nil {
 		return nil, err
@@ -365,7 +394,7 @@ func (s *Store) checkCall(tx *gorm.DB, fe fieldErrors, now time.Time, receivedAt
 	} else {
 		termField(fe, tax, KindChannel, "channel", c.channel, "")
 	}
-	if c.caller, err = checkCaller(tx, s.keys, fe, tax, caller); err != nil {
+	if c.caller, c.filled, err = s.checkCaller(tx, actor, fe, tax, caller); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -382,26 +411,22 @@ func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*C
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		fe := fieldErrors{}
 		now := s.now()
-		c, err := s.checkCall(tx, fe, now, in.ReceivedAt, in.Channel, in.Caller)
+		c, err := s.checkCall(tx, actor, fe, now, in.ReceivedAt, in.Channel, in.Caller)
 		if err != nil {
 			return err
 		}
-		tax, received, channel, caller := c.tax, c.received, c.channel, c.caller
+		tax, received, channel := c.tax, c.received, c.channel
 		cs = &Case{Status: StatusNew, Version: 1, OpenedByID: actor.ID}
 		var changed []string
-		if err := s.applyFields(tx, fe, tax, cs, in.CaseFields, all, &changed); err != nil {
+		if err := s.applyFields(tx, actor, fe, tax, cs, in.CaseFields, all, &changed); err != nil {
 			return err
 		}
 		if err := fe.err(); err != nil {
 			return err
 		}
 		cs.ReceivedAt = *received
-		if caller != nil && !caller.empty() {
-			if err := tx.Save(caller).Error; err != nil {
-				return err
-			}
-			cs.CallerID = &caller.ID
-			cs.Caller = caller
+		if cs.CallerID, err = s.saveCaller(tx, actor, c); err != nil {
+			return err
 		}
 		if cs.Reference, err = s.nextReference(tx, *received); err != nil {
 			return err
@@ -452,23 +477,19 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		fe := fieldErrors{}
 		now := s.now()
-		c, err := s.checkCall(tx, fe, now, in.ReceivedAt, in.Channel, in.Caller)
+		c, err := s.checkCall(tx, actor, fe, now, in.ReceivedAt, in.Channel, in.Caller)
 		if err != nil {
 			return err
 		}
-		tax, received, channel, caller := c.tax, c.received, c.channel, c.caller
+		tax, received, channel := c.tax, c.received, c.channel
 		summary := textField(fe, "summary", in.Summary, maxSummary)
 		category := termField(fe, tax, KindCategory, "category", in.Category, "")
-		var cs Case
+		var cs *Case
 		if in.CaseID != nil {
-			// A colleague's case may take a call from its caller, but a case restricted away
-			// from the actor is answered exactly like a case that does not exist.
-			if err := tx.Scopes(notHidden(actor)).First(&cs, *in.CaseID).Error; err != nil {
-				if translate(err) != ErrNotFound {
-					return err
-				}
-				fe.add("case_id", "no such case")
-			} else if category == "" {
+			if cs, err = s.namedCase(tx, actor, fe, *in.CaseID, in.Caller.Phone); err != nil {
+				return err
+			}
+			if cs != nil && category == "" {
 				category = cs.Category
 			}
 		} else if category == "" {
@@ -479,13 +500,13 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 		}
 		ct = &Contact{CaseID: in.CaseID, Channel: channel, ReceivedAt: *received, TakenByID: actor.ID,
 			Category: category, Summary: Personal(summary)}
-		if caller != nil && !caller.empty() {
-			if err := tx.Save(caller).Error; err != nil {
-				return err
-			}
-			ct.CallerID, ct.Caller = &caller.ID, caller
-			if cs.ID != 0 && cs.CallerID == nil {
-				if err := tx.Model(&cs).Update("caller_id", caller.ID).Error; err != nil {
+		if ct.CallerID, err = s.saveCaller(tx, actor, c); err != nil {
+			return err
+		}
+		if ct.CallerID != nil {
+			ct.Caller = c.caller
+			if cs != nil && cs.CallerID == nil {
+				if err := tx.Model(&Case{}).Where("id = ?", cs.ID).Update("caller_id", *ct.CallerID).Error; err != nil {
 					return err
 				}
 			}
@@ -494,13 +515,13 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 			return err
 		}
 		detail := ""
-		if cs.ID != 0 {
+		if cs != nil {
 			detail = "case=" + strconv.FormatUint(uint64(cs.ID), 10)
 		}
 		if err := s.audit(tx, Audit{Actor: actor, Action: AuditContact, Object: ObjectContact, ObjectID: ct.ID, Detail: detail}); err != nil {
 			return err
 		}
-		if cs.ID != 0 {
+		if cs != nil {
 			// A call adds to the timeline but changes no field, so it leaves the version alone:
 			// a colleague editing the case at that moment must not lose their edit.
 			return tx.Model(&Case{}).Where("id = ?", cs.ID).Update("updated_at", now).Error

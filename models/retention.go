@@ -306,7 +306,18 @@ func (s *Store) CallerFootprint(ctx context.Context, u *User, id uint) (*CallerF
 			return nil, err
 		}
 	}
-	return fp, db.Model(&Contact{}).Where("caller_id = ?", id).Count(&fp.Calls).Error
+	if err := db.Model(&Contact{}).Where("caller_id = ?", id).Count(&fp.Calls).Error; err != nil {
+		return nil, err
+	}
+	// The confirmation shows the person's name and phone, and those of others with the same
+	// number: a read like any other.
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.audit(tx, Audit{Actor: u, Action: AuditCallerView, Object: ObjectCaller, ObjectID: id, Detail: "forget"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return fp, nil
 }
 
 // ForgetReport says what ForgetCaller erased.

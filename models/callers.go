@@ -1,0 +1,143 @@
+package models
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// Audit actions on callers (caller.forget is in retention.go).
+const (
+	// AuditCallerView records that someone opened a caller's details to correct them.
+	AuditCallerView = "caller.view"
+	// AuditCallerUpdate records a change of a caller's details: "fields=name,phone" for an
+	// explicit correction, "filled=..." for what a repeat call filled in. Never the values.
+	AuditCallerUpdate = "caller.update"
+	// AuditCallerLookup records a lookup by phone: "matches=N" (never the number).
+	AuditCallerLookup = "caller.lookup"
+)
+
+// GetCaller loads caller id for u to correct their details, and records the view. A caller u
+// may not see (callerVisible) is ErrNotFound; so is an erased one, which has nothing left to
+// correct.
+func (s *Store) GetCaller(ctx context.Context, u *User, id uint) (*Caller, error) {
+	var c *Caller
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if c, err = visibleCaller(tx, u, id); err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Actor: u, Action: AuditCallerView, Object: ObjectCaller, ObjectID: id})
+	})
+	return c, err
+}
+
+// visibleCaller loads caller id if u may see it and it is not erased; ErrNotFound otherwise.
+func visibleCaller(tx *gorm.DB, u *User, id uint) (*Caller, error) {
+	var c Caller
+	if err := tx.First(&c, id).Error; err != nil {
+		return nil, translate(err)
+	}
+	ok, err := callerVisible(tx, u, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || c.ErasedAt != nil {
+		return nil, ErrNotFound
+	}
+	return &c, nil
+}
+
+// CallerUpdate corrects a caller's details. Present names the fields given (the API's PATCH
+// sends what it changes; the page sends them all); an empty value clears a field.
+type CallerUpdate struct {
+	CallerInput
+	Present map[string]bool
+}
+
+// UpdateCaller corrects the details of caller id: an explicit edit by someone who may see
+// them, recorded in the audit log with the names of the fields changed (never their values).
+// A repeat call never does this; it takes the caller as stored.
+func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpdate) (*Caller, error) {
+	if !u.WorksOnCases() {
+		return nil, ErrForbidden
+	}
+	var c *Caller
+	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if c, err = visibleCaller(tx, u, id); err != nil {
+			return err
+		}
+		tax, err := loadTaxonomy(tx)
+		if err != nil {
+			return err
+		}
+		fe := fieldErrors{}
+		var changed []string
+		set := func(name string, apply func() bool) {
+			if in.Present[name] && apply() {
+				changed = append(changed, name)
+			}
+		}
+		set("name", func() bool {
+			v := Personal(textField(fe, "caller.name", in.Name, maxName))
+			old := c.Name
+			c.Name = v
+			return v != old
+		})
+		set("phone", func() bool {
+			p := textField(fe, "caller.phone", in.Phone, 40)
+			if p != "" && NormalizePhone(p) == "" {
+				fe.add("caller.phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
+				return false
+			}
+			old := c.Phone
+			c.Phone, c.PhoneIndex = Personal(p), phoneIndex(s.keys, p)
+			return c.Phone != old
+		})
+		set("citizenship", func() bool {
+			v := termField(fe, tax, KindCitizenship, "caller.citizenship", strings.ToUpper(strings.TrimSpace(in.Citizenship)), c.Citizenship)
+			old := c.Citizenship
+			c.Citizenship = v
+			return v != old
+		})
+		set("language", func() bool {
+			v := termField(fe, tax, KindLanguage, "caller.language", strings.ToLower(strings.TrimSpace(in.Language)), c.Language)
+			old := c.Language
+			c.Language = v
+			return v != old
+		})
+		set("safe_to_call", func() bool {
+			if in.SafeToCall == nil {
+				return false
+			}
+			old := c.SafeToCall
+			c.SafeToCall = *in.SafeToCall
+			return c.SafeToCall != old
+		})
+		set("safe_contact", func() bool {
+			v := Personal(textField(fe, "caller.safe_contact", in.SafeContact, maxShort))
+			old := c.SafeContact
+			c.SafeContact = v
+			return v != old
+		})
+		if err := fe.err(); err != nil {
+			return err
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		sort.Strings(changed)
+		if err := tx.Save(c).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, Audit{Actor: u, Action: AuditCallerUpdate, Object: ObjectCaller, ObjectID: id,
+			Detail: "fields=" + strings.Join(changed, ",")})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
