@@ -99,6 +99,11 @@ type Audit struct {
 	Object   string
 	ObjectID uint
 	Detail   string
+
+	// at and from, when set, are when and where the entry's event happened (a read logged
+	// in a later transaction, see RecordRead); otherwise now and the transaction's request.
+	at   time.Time
+	from *RequestInfo
 }
 
 // audit appends an entry to the log inside tx (the write transaction of the change it
@@ -106,7 +111,14 @@ type Audit struct {
 // every write transaction takes first makes the chain's order the commit order.
 func (s *Store) audit(tx *gorm.DB, a Audit) error {
 	ri := requestInfo(tx.Statement.Context)
-	e := AuditEntry{At: s.now(), Action: a.Action, Object: a.Object, IP: ri.IP, RequestID: ri.RequestID, Detail: a.Detail}
+	if a.from != nil {
+		ri = *a.from
+	}
+	at := a.at
+	if at.IsZero() {
+		at = s.now()
+	}
+	e := AuditEntry{At: at, Action: a.Action, Object: a.Object, IP: ri.IP, RequestID: ri.RequestID, Detail: a.Detail}
 	if a.Actor != nil && a.Actor.ID != 0 {
 		id := a.Actor.ID
 		e.ActorID = &id

@@ -88,7 +88,8 @@ func BenchmarkSearchLargeDatabase(b *testing.B) {
 
 // BenchmarkIntakeWithListReads measures calls saved while colleagues read lists, each read
 // leaving its audit entry (a short write transaction of its own): "alone" saves calls from 4
-// goroutines; "with-reads" adds 4 goroutines that read list pages without pause meanwhile.
+// goroutines; "with-reads" adds 4 goroutines that read one list page per call saved, at the
+// same time. ns/op is the time per call saved (and, with reads, per list read too).
 // Compare ns/op of the two in one run.
 //
 //	go test ./models -run '^$' -bench IntakeWithListReads -benchtime 400x
@@ -129,22 +130,21 @@ func BenchmarkIntakeWithListReads(b *testing.B) {
 					done <- nil
 				}()
 			}
-			stop := make(chan struct{})
 			reads := make(chan error, readers)
+			listWork := make(chan struct{}, b.N)
+			for i := 0; i < b.N && readers > 0; i++ {
+				listWork <- struct{}{}
+			}
+			close(listWork)
 			for r := 0; r < readers; r++ {
 				go func() {
-					for {
-						select {
-						case <-stop:
-							reads <- nil
-							return
-						default:
-						}
+					for range listWork {
 						if _, err := s.ListCases(ctx, u, CaseFilter{Open: true}); err != nil {
 							reads <- err
 							return
 						}
 					}
+					reads <- nil
 				}()
 			}
 			for w := 0; w < 4; w++ {
@@ -152,8 +152,6 @@ func BenchmarkIntakeWithListReads(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.StopTimer()
-			close(stop)
 			for r := 0; r < readers; r++ {
 				if err := <-reads; err != nil {
 					b.Fatal(err)

@@ -187,15 +187,6 @@ func (f CaseFilter) auditDetail(rows int) string {
 // a caseworker's own work or the dashboard ("rows=N" and the filters' codes).
 const AuditCaseList = "case.list"
 
-// RecordRead writes the audit entry of a read that showed records (a list, a search, a
-// lookup) in a short write transaction of its own; a read that cannot be logged is not shown.
-// detail holds codes and counts only.
-func (s *Store) RecordRead(ctx context.Context, u *User, action, object, detail string) error {
-	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.audit(tx, Audit{Actor: u, Action: action, Object: object, Detail: detail})
-	})
-}
-
 // filterCases selects, among the cases u may see, those the filters of f (all but the text
 // search and the paging) select, and notes in fe the filters that are not valid.
 func (s *Store) filterCases(db *gorm.DB, fe fieldErrors, u *User, f CaseFilter) *gorm.DB {

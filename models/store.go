@@ -54,6 +54,8 @@ type Store struct {
 	keys *Keyring
 
 	hashSlots chan struct{}
+	// reads gathers the audit entries of concurrent reads into one commit.
+	reads readLog
 }
 
 // Options configure Open.
