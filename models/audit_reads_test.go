@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// TestReadsLoggedTogether: reads logged at once are all committed — each with its own
-// address and request id — in fewer transactions than reads, and the chain still verifies.
+// TestReadsLoggedTogether: reads logged at once are all committed, each with its own actor,
+// address, request id and detail, and the chain still verifies.
 func TestReadsLoggedTogether(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
