@@ -84,16 +84,12 @@ func (s *Store) FinishLogin(ctx context.Context, tok, code, ip, userAgent string
 			return err
 		}
 		u = sess.User
-		key := hashToken(normEmail(u.Email))
-		since := s.now().Add(-loginWindow)
-		var byAccount, byAddr int64
-		if err := tx.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+		key := accountKey(u.Email)
+		attempt, err := s.reserveAttempt(tx, key, ip)
+		if err != nil {
 			return err
 		}
-		if err := tx.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
-			return err
-		}
-		if byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress {
+		if attempt == 0 {
 			if err := tx.Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
 				return err
 			}
@@ -104,10 +100,7 @@ func (s *Store) FinishLogin(ctx context.Context, tok, code, ip, userAgent string
 		if err != nil {
 			return err
 		}
-		if how == "" {
-			if err := tx.Create(&LoginFailure{AccountKey: key, IP: ip, At: s.now()}).Error; err != nil {
-				return err
-			}
+		if how == "" { // the reservation stays: it is this failure
 			refusal = ErrBadCode
 			return s.audit(tx, Audit{Actor: u, Action: AuditLogin2FAFail, Object: ObjectUser, ObjectID: u.ID, Detail: "code"})
 		}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -54,6 +55,8 @@ type Store struct {
 	keys *Keyring
 
 	hashSlots chan struct{}
+	// passwordChecks counts the argon2 comparisons made: what the login limits bound.
+	passwordChecks atomic.Int64
 }
 
 // Options configure Open.

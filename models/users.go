@@ -126,6 +126,7 @@ func (s *Store) checkPassword(encoded, pw string) bool {
 	if err1 != nil || err2 != nil || m > 1<<20 || t > 16 || p == 0 {
 		return false
 	}
+	s.passwordChecks.Add(1)
 	s.hashSlots <- struct{}{}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	<-s.hashSlots
@@ -334,6 +335,8 @@ const (
 )
 
 // LoginFailure records a failed login, so that limits hold across restarts and instances.
+// A try at a password or a code is recorded before it is checked (see reserveAttempt): a row
+// is a failure, or a try still being checked.
 type LoginFailure struct {
 	ID         uint
 	AccountKey string
@@ -341,30 +344,69 @@ type LoginFailure struct {
 	At         time.Time
 }
 
+// reserveAttempt is the one gate of every try at an account's password or two-factor code:
+// it counts the recent failures of the account (key) and of the address ip and, when both
+// are under their limits, records this try as a failure, in tx. tx must be a write
+// transaction: it begins IMMEDIATE on the one writer connection, which SQLite serialises
+// with every other writer (other instances included), so no two tries can both see the count
+// below the limit. Only then is the secret checked; a right one releases its reservation, a
+// wrong one stays counted. So N tries sent at once check at most the limit's number of
+// secrets. It returns the reservation's id, or 0 when a limit is reached.
+func (s *Store) reserveAttempt(tx *gorm.DB, key, ip string) (uint, error) {
+	since := s.now().Add(-loginWindow)
+	var byAccount, byAddr int64
+	if err := tx.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+		return 0, err
+	}
+	if err := tx.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
+		return 0, err
+	}
+	if byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress {
+		return 0, nil
+	}
+	f := LoginFailure{AccountKey: key, IP: ip, At: s.now()}
+	if err := tx.Create(&f).Error; err != nil {
+		return 0, err
+	}
+	return f.ID, nil
+}
+
+// releaseAttempt drops the reservation of a try that proved right.
+func releaseAttempt(tx *gorm.DB, id uint) error {
+	return tx.Delete(&LoginFailure{}, "id = ?", id).Error
+}
+
+// accountKey is what login failures name an account by: the hash of its normalised e-mail,
+// so that the table holds no e-mail, and an unknown e-mail is counted like a known one.
+func accountKey(email string) string { return hashToken(normEmail(email)) }
+
 // dummyHash is checked against when an account does not exist, so that a wrong e-mail takes
 // as long as a wrong password.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3j2mvbrvRBQcFO5UYaZD3XjlRTJWwbUPNXtM0jLTM2M"
 
-// Authenticate checks an e-mail and password from address ip. Too many recent failures for
-// the account or the address give ErrRateLimited without checking the password.
+// Authenticate checks an e-mail and password from address ip. The try is reserved first
+// (reserveAttempt): past the limits for the account or the address it gets ErrRateLimited
+// without the password being checked. An unknown e-mail takes the same path and time.
 func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
-	key := hashToken(normEmail(email))
-	since := s.now().Add(-loginWindow)
-	var byAccount, byAddr int64
+	key := accountKey(email)
 	db := s.wdb(ctx)
-	if err := db.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+	var u *User
+	var attempt uint
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = userByEmail(tx, email); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if attempt, err = s.reserveAttempt(tx, key, ip); err != nil || attempt != 0 {
+			return err
+		}
+		return s.auditLoginFailure(tx, u, "rate_limited")
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := db.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
-		return nil, err
-	}
-	limited := byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress
-	u, err := userByEmail(db, email)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if limited {
-		return nil, s.auditLoginFailure(ctx, u, "rate_limited", nil)
+	if attempt == 0 {
+		return nil, ErrRateLimited
 	}
 	hash := dummyHash
 	if u != nil {
@@ -379,15 +421,24 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 		case ok:
 			reason = "inactive"
 		}
-		return nil, s.auditLoginFailure(ctx, u, reason, &LoginFailure{AccountKey: key, IP: ip, At: s.now()})
+		// The reservation stays: it is this failure.
+		if err := db.Transaction(func(tx *gorm.DB) error { return s.auditLoginFailure(tx, u, reason) }); err != nil {
+			return nil, err
+		}
+		return nil, ErrBadLogin
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
-		// With two-factor login the failures are cleared once the code is right (FinishLogin),
-		// so that a known password does not buy endless guesses at codes.
+		// With two-factor login only this try is released, and the failures are cleared once
+		// the code is right (FinishLogin), so that a known password does not buy endless
+		// guesses at codes.
+		var err error
 		if u.TwoFactorAt == nil {
-			if err := tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
-				return err
-			}
+			err = tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error
+		} else {
+			err = releaseAttempt(tx, attempt)
+		}
+		if err != nil {
+			return err
 		}
 		return s.audit(tx, Audit{Actor: u, Action: AuditLoginOK, Object: ObjectUser, ObjectID: u.ID})
 	})
@@ -397,29 +448,14 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 	return u, nil
 }
 
-// auditLoginFailure records a refused login (and the failure that counts towards the
-// limits, if any) and returns the error the user gets. The log names the account when the
+// auditLoginFailure records a refused login in tx. The log names the account when the
 // e-mail was one (u), never the e-mail typed nor the password; reason is a code.
-func (s *Store) auditLoginFailure(ctx context.Context, u *User, reason string, f *LoginFailure) error {
-	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		if f != nil {
-			if err := tx.Create(f).Error; err != nil {
-				return err
-			}
-		}
-		a := Audit{Action: AuditLoginFail, Detail: reason}
-		if u != nil {
-			a.Actor, a.Object, a.ObjectID = u, ObjectUser, u.ID
-		}
-		return s.audit(tx, a)
-	})
-	if err != nil {
-		return err
+func (s *Store) auditLoginFailure(tx *gorm.DB, u *User, reason string) error {
+	a := Audit{Action: AuditLoginFail, Detail: reason}
+	if u != nil {
+		a.Actor, a.Object, a.ObjectID = u, ObjectUser, u.ID
 	}
-	if f == nil {
-		return ErrRateLimited
-	}
-	return ErrBadLogin
+	return s.audit(tx, a)
 }
 
 // newToken returns a random secret: 32 bytes, base64url.
