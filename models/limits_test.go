@@ -69,9 +69,10 @@ func inParallel(n int, try func(i int) error) []error {
 }
 
 // TestLimitsHoldInParallel: for each limit on guessing a secret (a password per account and
-// per address, a two-factor code), many wrong tries sent at once have at most the limit's
-// number checked; every other one is refused as rate-limited without being checked, and the
-// right secret afterwards is refused too. A limit that counts in one transaction and records in
+// per address, a two-factor code, an API token), many wrong tries sent at once have at most
+// the limit's number checked; every other one is refused as rate-limited without being
+// checked, and the right secret afterwards is refused too (a valid API token excepted: see
+// TestValidTokenPassesLimitedAddress). A limit that counts in one transaction and records in
 // another lets them all through.
 func TestLimitsHoldInParallel(t *testing.T) {
 	const tries = 50
@@ -161,6 +162,30 @@ func TestLimitsHoldInParallel(t *testing.T) {
 					return err
 				},
 				failures: loginFailures(s, "account_key = ?", hashToken("sup@example.org")),
+			}
+		}},
+		{"API token per address", ErrUnauthenticated, maxTokenFailsPerAddress, false, nil, func(t *testing.T, s *Store) limitCase {
+			mkUser(t, s, "cw@example.org", RoleCaseworker)
+			good, err := s.CreateToken(ctx, "cw@example.org", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return limitCase{
+				try: func(i int) error {
+					_, err := s.TokenUserFrom(ctx, tokenPrefix+newToken(), "198.51.100.1")
+					return err
+				},
+				right: func() error {
+					_, err := s.TokenUserFrom(ctx, good, "198.51.100.1")
+					return err
+				},
+				failures: func() int64 {
+					var n int64
+					if err := s.db.Model(&TokenFailure{}).Where("ip = ?", "198.51.100.1").Count(&n).Error; err != nil {
+						t.Fatal(err)
+					}
+					return n
+				},
 			}
 		}},
 	} {
