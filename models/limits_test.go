@@ -24,7 +24,7 @@ func enrolTOTP(t *testing.T, s *Store, u *User) (string, []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes, err := s.ConfirmEnrolment(ctx, u, code)
+	codes, err := s.ConfirmEnrolment(ctx, u, "192.0.2.1", Proof{Password: "correct horse battery"}, code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,8 @@ func inParallel(n int, try func(i int) error) []error {
 }
 
 // TestLimitsHoldInParallel: for each limit on guessing a secret (a password per account and
-// per address, a two-factor code, an API token), many wrong tries sent at once have at most
+// per address, a two-factor code, the current password asked by a credential change, an API
+// token), many wrong tries sent at once have at most
 // the limit's number checked; every other one is refused as rate-limited without being
 // checked, and the right secret afterwards is refused too (a valid API token excepted: see
 // TestValidTokenPassesLimitedAddress). A limit that counts in one transaction and records in
@@ -162,6 +163,24 @@ func TestLimitsHoldInParallel(t *testing.T) {
 					return err
 				},
 				failures: loginFailures(s, "account_key = ?", hashToken("sup@example.org")),
+			}
+		}},
+		{"current password of a credential change", ErrBadLogin, maxFailsPerAccount, true, ErrRateLimited, func(t *testing.T, s *Store) limitCase {
+			u := mkUser(t, s, "cw@example.org", RoleCaseworker)
+			change := func(current, ip string) error {
+				err := s.ChangePassword(ctx, u, ip, Proof{Password: current}, "a river of slow tea", "")
+				var ve *ValidationError
+				if errors.As(err, &ve) && ve.Fields["current"] != "" {
+					return ErrBadLogin
+				}
+				return err
+			}
+			return limitCase{
+				try: func(i int) error {
+					return change("wrong password "+strconv.Itoa(i), fmt.Sprintf("198.51.100.%d", i))
+				},
+				right:    func() error { return change("correct horse battery", "203.0.113.9") },
+				failures: loginFailures(s, "account_key = ?", hashToken("cw@example.org")),
 			}
 		}},
 		{"API token per address", ErrUnauthenticated, maxTokenFailsPerAddress, false, nil, func(t *testing.T, s *Store) limitCase {

@@ -170,11 +170,12 @@ func (s *Store) EndOwnSession(ctx context.Context, u *User, id string) error {
 	})
 }
 
-// EndUserSessions ends every session and pending login of account id (admins only) and
-// returns how many there were.
+// EndUserSessions ends every session and pending login of account id on behalf of actor,
+// another admin (see adminActsOn) or the command line (nil), and returns how many there were.
+// People end their own sessions on their account page (EndOwnSession).
 func (s *Store) EndUserSessions(ctx context.Context, actor *User, id uint) (int64, error) {
-	if actor.Role != RoleAdmin {
-		return 0, ErrForbidden
+	if err := adminActsOn(actor, id); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {

@@ -250,23 +250,35 @@ func userByEmail(tx *gorm.DB, email string) (*User, error) {
 	return &u, nil
 }
 
-// UpdateUser changes an account's name, role and active flag (admins only). An admin cannot
-// demote or deactivate themselves, so that an organisation never locks itself out.
+// adminActsOn is the one check of every admin action on an account (UpdateUser,
+// ResetPassword, EndUserSessions, ResetTwoFactor): actor must be an admin, and acts on
+// another account only. Separation of duties: no account changes its own role or access —
+// an admin only cannot make itself a supervisor and read restricted cases, nor reset its own
+// two-factor login or password without proving who it is — another admin does it, and the
+// audit log names them. An actor nil is the command line, run by the server's operator.
+func adminActsOn(actor *User, id uint) error {
+	switch {
+	case actor == nil:
+		return nil
+	case !actor.IsAdmin():
+		return ErrForbidden
+	case actor.ID == id:
+		return &ValidationError{Fields: map[string]string{"account": "you cannot change your own role or access: " +
+			"another admin must do it (your password, two-factor login and sessions are on your account page)"}}
+	}
+	return nil
+}
+
+// UpdateUser changes an account's name, role and active flag, on behalf of actor: another
+// admin (see adminActsOn), or the command line (nil).
 func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name string, role Role, active bool) (*User, error) {
-	if !actor.Role.AtLeast(RoleAdmin) {
-		return nil, ErrForbidden
-	}
-	fe := fieldErrors{}
-	if !role.Valid() {
-		fe.add("role", "choose caseworker, supervisor, admin or admin-only")
-	}
-	stored, alsoSupervisor := role.stored()
-	if id == actor.ID && (stored != RoleAdmin || !active) {
-		fe.add("role", "you cannot remove your own admin role or deactivate yourself")
-	}
-	if err := fe.err(); err != nil {
+	if err := adminActsOn(actor, id); err != nil {
 		return nil, err
 	}
+	if !role.Valid() {
+		return nil, &ValidationError{Fields: map[string]string{"role": "choose caseworker, supervisor, admin or admin-only"}}
+	}
+	stored, alsoSupervisor := role.stored()
 	var u User
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&u, id).Error; err != nil {
@@ -290,20 +302,14 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 	return &u, err
 }
 
-// SetPassword changes a password. A user changing their own must give the current one; an
-// admin may set anyone's (a reset). All the user's sessions but the current one end.
-func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, next string, keepSession string) error {
-	if actor.ID != id && !actor.Role.AtLeast(RoleAdmin) {
-		return ErrForbidden
-	}
-	u, err := s.UserByID(ctx, id)
-	if err != nil {
+// ResetPassword sets a new password for account id on behalf of actor, another admin (see
+// adminActsOn) or the command line (nil), for a person who forgot theirs: all its sessions
+// end. People change their own with ChangePassword.
+func (s *Store) ResetPassword(ctx context.Context, actor *User, id uint, next string) error {
+	if err := adminActsOn(actor, id); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
-	if actor.ID == id && !s.checkPassword(u.PasswordHash, current) {
-		fe.add("current", "the current password is wrong")
-	}
 	checkPasswordRules(fe, next)
 	if err := fe.err(); err != nil {
 		return err
@@ -313,17 +319,114 @@ func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, 
 		return err
 	}
 	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash).Error; err != nil {
+		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := s.audit(tx, Audit{Actor: actor, Action: AuditUserPassword, Object: ObjectUser, ObjectID: id, Detail: "reset"}); err != nil {
 			return err
 		}
-		detail := "change"
-		if actor.ID != id {
-			detail = "reset"
+		return tx.Where("user_id = ?", id).Delete(&Session{}).Error
+	})
+}
+
+// Proof is what people give to change their own credentials (password, two-factor login):
+// their current password and, when two-factor login is on, a current code from their app
+// (or one of their recovery codes). A session alone, perhaps left open on a shared computer
+// or stolen, must not be enough to take the account over for good.
+type Proof struct {
+	Password string
+	Code     string
+}
+
+// proveOwner checks that the person at u's session, asking from address ip, holds u's
+// credentials (p), and if so runs change in the write transaction that records it. The try
+// is a login try: it is reserved first (reserveAttempt), so past the login limits it gets
+// ErrRateLimited unchecked, and a wrong password or code counts as a failed login of the
+// account and the address — no faster a way to guess a password than the login form. A
+// wrong one gives a ValidationError on "current" or "current_code", and nothing changes.
+// prepare, if not nil, runs once the password is known right, outside any transaction (to
+// hash a new password without holding the writer).
+func (s *Store) proveOwner(ctx context.Context, u *User, ip string, p Proof, prepare func() error, change func(tx *gorm.DB) error) error {
+	db := s.wdb(ctx)
+	var cur User
+	var attempt uint
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&cur, u.ID).Error; err != nil {
+			return translate(err)
 		}
-		if err := s.audit(tx, Audit{Actor: actor, Action: AuditUserPassword, Object: ObjectUser, ObjectID: id, Detail: detail}); err != nil {
+		var err error
+		if attempt, err = s.reserveAttempt(tx, accountKey(cur.Email), ip); err != nil || attempt != 0 {
 			return err
 		}
-		return tx.Where("user_id = ? AND id <> ?", id, hashToken(keepSession)).Delete(&Session{}).Error
+		return s.auditLoginFailure(tx, &cur, "rate_limited")
+	})
+	if err != nil {
+		return err
+	}
+	if attempt == 0 {
+		return ErrRateLimited
+	}
+	ok := s.checkPassword(cur.PasswordHash, p.Password)
+	if ok && prepare != nil {
+		if err := prepare(); err != nil {
+			return err
+		}
+	}
+	// refusal is the error a wrong proof gets; the transaction still commits, so that the
+	// failure and its audit entry are kept.
+	var refusal error
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if !ok {
+			refusal = &ValidationError{Fields: map[string]string{"current": "the current password is wrong"}}
+			return s.auditLoginFailure(tx, &cur, "current_password")
+		}
+		if cur.TwoFactorAt != nil {
+			how, err := s.checkSecondFactor(tx, cur.ID, p.Code)
+			if err != nil {
+				return err
+			}
+			if how == "" {
+				refusal = &ValidationError{Fields: map[string]string{"current_code": "enter the code your app shows now for himoya, or one of your recovery codes"}}
+				return s.auditLoginFailure(tx, &cur, "current_code")
+			}
+		}
+		if err := releaseAttempt(tx, attempt); err != nil {
+			return err
+		}
+		return change(tx)
+	})
+	if err == nil {
+		err = refusal
+	}
+	return err
+}
+
+// ChangePassword changes u's own password, once they prove who they are (see proveOwner)
+// from address ip. Every session of theirs but keepSession (the cookie secret of the one
+// asking) ends.
+func (s *Store) ChangePassword(ctx context.Context, u *User, ip string, p Proof, next, keepSession string) error {
+	fe := fieldErrors{}
+	checkPasswordRules(fe, next)
+	if err := fe.err(); err != nil {
+		return err
+	}
+	var hash string
+	prepare := func() (err error) {
+		hash, err = s.hashPassword(next)
+		return err
+	}
+	return s.proveOwner(ctx, u, ip, p, prepare, func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", hash).Error; err != nil {
+			return err
+		}
+		if err := s.audit(tx, Audit{Actor: u, Action: AuditUserPassword, Object: ObjectUser, ObjectID: u.ID, Detail: "change"}); err != nil {
+			return err
+		}
+		return tx.Where("user_id = ? AND id <> ?", u.ID, hashToken(keepSession)).Delete(&Session{}).Error
 	})
 }
 
