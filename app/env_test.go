@@ -186,7 +186,11 @@ func (e *testEnv) enrol(b *browser, email string) {
 		e.t.Fatalf("enrolment page of %s shows no secret", email)
 	}
 	sf := &secondFactor{secret: m[1]}
-	resp, body := b.post("/account/2fa", url.Values{"code": {sf.code(e.t)}})
+	form := url.Values{"code": {sf.code(e.t)}, "current": {testPassword}}
+	if old := e.second[email]; old != nil { // replacing the authenticator: a code of the old one
+		form.Set("current_code", e.secondCode(email))
+	}
+	resp, body := b.post("/account/2fa", form)
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("confirming two-factor login of %s: status %d", email, resp.StatusCode)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -183,30 +184,112 @@ func TestAdminResetsPassword(t *testing.T) {
 	}
 }
 
-func TestAdminCannotLockThemselvesOut(t *testing.T) {
-	e := newTestEnv(t)
-	e.user("admin@example.org", models.RoleAdmin)
-	id := e.accountID("admin@example.org")
-	b := e.login("admin@example.org")
-	b.get("/admin/users")
-	path := fmt.Sprintf("/admin/users/%d", id)
-	for _, tc := range []struct {
-		what string
-		form url.Values
-	}{
-		{"deactivate", url.Values{"name": {"Admin"}, "role": {"admin"}}},
-		{"demote", url.Values{"name": {"Admin"}, "role": {"caseworker"}, "active": {"1"}}},
-	} {
-		resp, body := b.post(path, tc.form)
-		mustStatus(t, resp, 422, tc.what+" yourself")
-		mustShow(t, body, "you cannot remove your own admin role or deactivate yourself", tc.what+" yourself")
-		u, _ := e.Store.UserByID(context.Background(), id)
-		if !u.Active || u.Role != models.RoleAdmin {
-			t.Fatalf("%s yourself: active %v, role %s", tc.what, u.Active, u.Role)
-		}
+// accountState is what an admin action on account id may change: its row (role, access,
+// password, two-factor login), its sessions and its second factor, read from the file.
+func (e *testEnv) accountState(id uint) string {
+	e.t.Helper()
+	var row struct {
+		Name, Role, PasswordHash string
+		AlsoSupervisor, Active   bool
+		TwoFactorAt              string
+		Sessions, Secrets, Codes int
 	}
-	resp, _ := b.get("/admin/users")
-	mustStatus(t, resp, 200, "still logged in as admin")
+	err := e.rawDB().Raw(`SELECT name, role, password_hash, also_supervisor, active, COALESCE(two_factor_at, '') AS two_factor_at,
+		(SELECT COUNT(*) FROM sessions WHERE user_id = u.id) AS sessions,
+		(SELECT COUNT(*) FROM two_factors WHERE user_id = u.id) AS secrets,
+		(SELECT COUNT(*) FROM recovery_codes WHERE user_id = u.id) AS codes
+		FROM users u WHERE id = ?`, id).Scan(&row).Error
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return fmt.Sprintf("%+v", row)
+}
+
+// TestNoAdminActsOnOwnAccount: separation of duties. For every admin action on an account
+// (each route under /admin/users/:id in the route table), an admin acting on their own
+// account is refused and nothing changes — an admin only cannot make itself a supervisor and
+// read cases, nor reset its own password or second factor without proving who it is; another
+// admin doing the same succeeds, and the audit log names them, with codes only.
+func TestNoAdminActsOnOwnAccount(t *testing.T) {
+	// What each route is sent: every form is tried on one's own account; the first by
+	// another admin too.
+	forms := map[string][]url.Values{
+		"/admin/users/:id": {
+			{"name": {"it"}, "role": {"admin"}, "active": {"1"}}, // admin only -> admin + supervisor
+			{"name": {"it"}, "role": {"supervisor"}, "active": {"1"}},
+			{"name": {"it"}, "role": {"admin-only"}}, // deactivate
+			{"name": {"Someone Else"}, "role": {"admin-only"}, "active": {"1"}},
+		},
+		"/admin/users/:id/password":     {{"password": {"a brand new password"}}},
+		"/admin/users/:id/sessions/end": {{"confirm": {"1"}}},
+		"/admin/users/:id/2fa/reset":    {{"confirm": {"1"}}},
+	}
+	// What the other admin's action leaves in the audit log.
+	audits := map[string][2]string{
+		"/admin/users/:id":              {models.AuditUserUpdate, "role=admin-only->admin"},
+		"/admin/users/:id/password":     {models.AuditUserPassword, "reset"},
+		"/admin/users/:id/sessions/end": {models.AuditSessionsEnd, "count=1"},
+		"/admin/users/:id/2fa/reset":    {models.AuditTwoFactorReset, ""},
+	}
+	seen := 0
+	for _, r := range Routes() {
+		if !strings.HasPrefix(r.Path, "/admin/users/:id") {
+			continue
+		}
+		seen++
+		if forms[r.Path] == nil || r.Method != "POST" {
+			t.Errorf("%s %s: an admin action on an account that this test does not cover", r.Method, r.Path)
+			continue
+		}
+		t.Run(r.Path, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.user("it@example.org", models.RoleAdminOnly)
+			e.user("boss@example.org", models.RoleAdmin)
+			itID, bossID := e.accountID("it@example.org"), e.accountID("boss@example.org")
+			path := strings.Replace(r.Path, ":id", strconv.Itoa(int(itID)), 1)
+			it := e.login("it@example.org") // sets up two-factor login: admins must
+			before := e.accountState(itID)
+			since := e.lastAuditID()
+			for _, form := range forms[r.Path] {
+				it.get("/admin/users")
+				resp, body := it.post(path, url.Values(http.Header(form).Clone()))
+				mustStatus(t, resp, 422, "acting on one's own account")
+				mustShow(t, body, "you cannot change your own role or access", "acting on one's own account")
+				if after := e.accountState(itID); after != before {
+					t.Fatalf("a refused action on one's own account changed it:\n%s\n%s", before, after)
+				}
+			}
+			if rows := e.auditRows(since); len(rows) != 0 {
+				t.Fatalf("refused actions left entries in the audit log: %v", rows)
+			}
+			resp, _ := it.get("/cases")
+			mustStatus(t, resp, 403, "the admin only's cases after the refusal")
+
+			boss := e.login("boss@example.org")
+			boss.get("/admin/users")
+			resp, _ = boss.post(path, url.Values(http.Header(forms[r.Path][0]).Clone()))
+			mustStatus(t, resp, 303, "another admin")
+			if e.accountState(itID) == before {
+				t.Fatal("another admin's action changed nothing")
+			}
+			want := audits[r.Path]
+			found := false
+			for _, row := range e.auditRows(since) {
+				if row.Action == want[0] && row.ActorID != nil && *row.ActorID == bossID && row.ObjectID != nil && *row.ObjectID == itID {
+					found = true
+					if row.Detail != want[1] {
+						t.Errorf("audit entry %s: detail %q, want %q", row, row.Detail, want[1])
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("no %s entry by the other admin on the account: %v", want[0], e.auditRows(since))
+			}
+		})
+	}
+	if seen != len(forms) {
+		t.Errorf("%d admin routes on an account, %d in this test: a route was renamed or removed", seen, len(forms))
+	}
 }
 
 func TestAdminTaxonomy(t *testing.T) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/base64"
+	"errors"
 	"html/template"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,21 +37,32 @@ func (h *Handler) ShowAccount(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, "account/show", p)
 }
 
+// proof is what the forms that change the user's own credentials ask for besides the
+// change: the current password and, with two-factor login on, a current code.
+func proof(c *fiber.Ctx) models.Proof {
+	return models.Proof{Password: c.FormValue("current"), Code: c.FormValue("current_code")}
+}
+
 // ChangePassword changes the user's own password; their other sessions end.
 func (h *Handler) ChangePassword(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	tok, _ := c.Locals(localToken).(string)
 	var err error = &models.ValidationError{Fields: map[string]string{"confirm": "the two new passwords differ"}}
 	if c.FormValue("next") == c.FormValue("confirm") {
-		err = h.Store.SetPassword(c.UserContext(), u, u.ID, c.FormValue("current"), c.FormValue("next"), tok)
+		err = h.Store.ChangePassword(c.UserContext(), u, c.IP(), proof(c), c.FormValue("next"), tok)
 	}
-	if ve := asValidationError(err); ve != nil {
+	if ve := asValidationError(err); ve != nil || errors.Is(err, models.ErrRateLimited) {
 		p, perr := h.accountPage(c)
 		if perr != nil {
 			return perr
 		}
-		p.Errors = ve.Fields
-		return render(c, fiber.StatusUnprocessableEntity, "account/show", p)
+		status := fiber.StatusUnprocessableEntity
+		if ve != nil {
+			p.Errors, p.Error = ve.Fields, "Your password was not changed: see the messages below."
+		} else {
+			status, p.Error = fiber.StatusTooManyRequests, "Your password was not changed: "+err.Error()
+		}
+		return render(c, status, "account/show", p)
 	} else if err != nil {
 		return err
 	}
@@ -79,10 +91,10 @@ type twoFactorPage struct {
 
 // ShowTwoFactor shows the set-up of two-factor login (or of a new phone).
 func (h *Handler) ShowTwoFactor(c *fiber.Ctx) error {
-	return h.twoFactorForm(c, fiber.StatusOK, nil)
+	return h.twoFactorForm(c, fiber.StatusOK, nil, "")
 }
 
-func (h *Handler) twoFactorForm(c *fiber.Ctx, status int, errs map[string]string) error {
+func (h *Handler) twoFactorForm(c *fiber.Ctx, status int, errs map[string]string, banner string) error {
 	en, err := h.Store.StartEnrolment(c.UserContext(), CurrentUser(c))
 	if err != nil {
 		return err
@@ -90,16 +102,18 @@ func (h *Handler) twoFactorForm(c *fiber.Ctx, status int, errs map[string]string
 	p := twoFactorPage{Page: h.page(c, "Two-factor login", "account"), Enrolment: *en,
 		// A data: URI made here from our own PNG: the CSP allows img-src data:.
 		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(en.QRPNG))}
-	p.Errors = errs
+	p.Errors, p.Error = errs, banner
 	return render(c, status, "account/two_factor", p)
 }
 
-// ConfirmTwoFactor turns two-factor login on once the code from the app matches, and shows
-// the recovery codes this once.
+// ConfirmTwoFactor turns two-factor login on (or moves it to a new phone) once the code from
+// the app matches and the user proved who they are, and shows the recovery codes this once.
 func (h *Handler) ConfirmTwoFactor(c *fiber.Ctx) error {
-	codes, err := h.Store.ConfirmEnrolment(c.UserContext(), CurrentUser(c), c.FormValue("code"))
+	codes, err := h.Store.ConfirmEnrolment(c.UserContext(), CurrentUser(c), c.IP(), proof(c), c.FormValue("code"))
 	if ve := asValidationError(err); ve != nil {
-		return h.twoFactorForm(c, fiber.StatusUnprocessableEntity, ve.Fields)
+		return h.twoFactorForm(c, fiber.StatusUnprocessableEntity, ve.Fields, "Nothing was changed: see the messages below.")
+	} else if errors.Is(err, models.ErrRateLimited) {
+		return h.twoFactorForm(c, fiber.StatusTooManyRequests, nil, "Nothing was changed: "+err.Error())
 	} else if err != nil {
 		return err
 	}

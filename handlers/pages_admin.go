@@ -134,7 +134,7 @@ func (h *Handler) ResetPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = h.Store.SetPassword(c.UserContext(), CurrentUser(c), uid, "", c.FormValue("password"), "")
+	err = h.Store.ResetPassword(c.UserContext(), CurrentUser(c), uid, c.FormValue("password"))
 	if ve := asValidationError(err); ve != nil {
 		return h.userRowFailed(c, uid, ve, nil)
 	} else if err != nil {

@@ -9,12 +9,13 @@ import (
 	"gorm.io/gorm"
 )
 
-// userChanges names what an account change does, as codes for the audit log: the new role
-// and active flag when they change, and "name" (never the name itself) when the name does.
+// userChanges names what an account change does, as codes for the audit log: the old and
+// new role ("role=caseworker->supervisor") and the new active flag when they change, and
+// "name" (never the name itself) when the name does.
 func userChanges(u *User, name string, role Role, active bool) string {
 	var parts []string
 	if role != u.Choice() { // role is a choice: admin-only is an admin who is not a supervisor
-		parts = append(parts, "role="+string(role))
+		parts = append(parts, "role="+string(u.Choice())+"->"+string(role))
 	}
 	if active != u.Active {
 		parts = append(parts, "active="+strconv.FormatBool(active))

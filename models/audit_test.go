@@ -139,7 +139,7 @@ func TestAuditRecordsEveryStep(t *testing.T) {
 	if _, err := s.UpdateUser(ctx, admin, newcomer.ID, "New Colleague", RoleSupervisor, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPassword(ctx, admin, newcomer.ID, "", "a reset password here", ""); err != nil {
+	if err := s.ResetPassword(ctx, admin, newcomer.ID, "a reset password here"); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := s.CreateSession(ctx, cw, "203.0.113.7", "test")
@@ -163,7 +163,7 @@ func TestAuditRecordsEveryStep(t *testing.T) {
 		{AuditCaseUpdate, cw, ObjectCase, cs.ID, "summary,urgency"},
 		{AuditContact, cw, ObjectContact, ct.ID, fmt.Sprintf("case=%d", cs.ID)},
 		{AuditUserCreate, admin, ObjectUser, newcomer.ID, "role=caseworker"},
-		{AuditUserUpdate, admin, ObjectUser, newcomer.ID, "role=supervisor active=false"},
+		{AuditUserUpdate, admin, ObjectUser, newcomer.ID, "role=caseworker->supervisor active=false"},
 		{AuditUserPassword, admin, ObjectUser, newcomer.ID, "reset"},
 		{AuditLogout, cw, ObjectUser, cw.ID, ""},
 	}

@@ -84,16 +84,12 @@ func (s *Store) FinishLogin(ctx context.Context, tok, code, ip, userAgent string
 			return err
 		}
 		u = sess.User
-		key := hashToken(normEmail(u.Email))
-		since := s.now().Add(-loginWindow)
-		var byAccount, byAddr int64
-		if err := tx.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+		key := accountKey(u.Email)
+		attempt, err := s.reserveAttempt(tx, key, ip)
+		if err != nil {
 			return err
 		}
-		if err := tx.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
-			return err
-		}
-		if byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress {
+		if attempt == 0 {
 			if err := tx.Delete(&Session{}, "id = ?", sess.ID).Error; err != nil {
 				return err
 			}
@@ -104,10 +100,7 @@ func (s *Store) FinishLogin(ctx context.Context, tok, code, ip, userAgent string
 		if err != nil {
 			return err
 		}
-		if how == "" {
-			if err := tx.Create(&LoginFailure{AccountKey: key, IP: ip, At: s.now()}).Error; err != nil {
-				return err
-			}
+		if how == "" { // the reservation stays: it is this failure
 			refusal = ErrBadCode
 			return s.audit(tx, Audit{Actor: u, Action: AuditLogin2FAFail, Object: ObjectUser, ObjectID: u.ID, Detail: "code"})
 		}
@@ -177,11 +170,12 @@ func (s *Store) EndOwnSession(ctx context.Context, u *User, id string) error {
 	})
 }
 
-// EndUserSessions ends every session and pending login of account id (admins only) and
-// returns how many there were.
+// EndUserSessions ends every session and pending login of account id on behalf of actor,
+// another admin (see adminActsOn) or the command line (nil), and returns how many there were.
+// People end their own sessions on their account page (EndOwnSession).
 func (s *Store) EndUserSessions(ctx context.Context, actor *User, id uint) (int64, error) {
-	if actor.Role != RoleAdmin {
-		return 0, ErrForbidden
+	if err := adminActsOn(actor, id); err != nil {
+		return 0, err
 	}
 	var n int64
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
@@ -240,23 +234,35 @@ type TokenFailure struct {
 	At time.Time
 }
 
-// TokenUserFrom is TokenUser for a request from address ip: after maxTokenFailsPerAddress
-// bad tokens from ip within tokenWindow, every token from there gets ErrRateLimited, and each
-// bad token counts.
+// TokenUserFrom is TokenUser for a request from address ip. The token is checked first (a
+// hash lookup) and a valid one always passes, whatever the address did: a 256-bit token
+// cannot be guessed, so the limit exists only to slow scanning, and must never lock out the
+// good clients that share an address with a bad one (an office behind one NAT, everyone
+// behind a reverse proxy). A bad token (unknown, revoked, of a deactivated account) counts
+// against the address, and past maxTokenFailsPerAddress within tokenWindow gets
+// ErrRateLimited instead of ErrUnauthenticated. Like every limit, it counts and records in
+// one write transaction, so bad tokens sent at once cannot slip past it.
 func (s *Store) TokenUserFrom(ctx context.Context, tok, ip string) (*User, error) {
-	var n int64
-	err := s.rdb(ctx).Model(&TokenFailure{}).Where("ip = ? AND at > ?", ip, s.now().Add(-tokenWindow)).Count(&n).Error
-	if err != nil {
-		return nil, err
+	u, err := s.TokenUser(ctx, tok)
+	if !errors.Is(err, ErrUnauthenticated) {
+		return u, err
 	}
-	if n >= maxTokenFailsPerAddress {
+	limited := false
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&TokenFailure{}).Where("ip = ? AND at > ?", ip, s.now().Add(-tokenWindow)).Count(&n).Error; err != nil {
+			return err
+		}
+		if limited = n >= maxTokenFailsPerAddress; limited {
+			return nil
+		}
+		return tx.Create(&TokenFailure{IP: ip, At: s.now()}).Error
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case limited:
 		return nil, ErrRateLimited
 	}
-	u, err := s.TokenUser(ctx, tok)
-	if errors.Is(err, ErrUnauthenticated) {
-		if err := s.wdb(ctx).Create(&TokenFailure{IP: ip, At: s.now()}).Error; err != nil {
-			return nil, err
-		}
-	}
-	return u, err
+	return nil, ErrUnauthenticated
 }

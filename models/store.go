@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -56,6 +57,8 @@ type Store struct {
 	hashSlots chan struct{}
 	// reads gathers the audit entries of concurrent reads into one commit.
 	reads readLog
+	// passwordChecks counts the argon2 comparisons made: what the login limits bound.
+	passwordChecks atomic.Int64
 }
 
 // Options configure Open.

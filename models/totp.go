@@ -159,25 +159,39 @@ func qrCode(account, secret string) ([]byte, error) {
 }
 
 // ConfirmEnrolment turns two-factor login on for u (or replaces their authenticator) once
-// they type a code made from the pending secret. It returns the new recovery codes, which
-// replace any earlier ones and are shown this once: only their keyed hashes are kept.
-func (s *Store) ConfirmEnrolment(ctx context.Context, u *User, code string) ([]string, error) {
-	var codes []string
-	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+// they type a code made from the pending secret, and prove who they are (p: their password,
+// and a code of the current authenticator when it is on; see proveOwner) from address ip. It
+// returns the new recovery codes, which replace any earlier ones and are shown this once:
+// only their keyed hashes are kept.
+func (s *Store) ConfirmEnrolment(ctx context.Context, u *User, ip string, p Proof, code string) ([]string, error) {
+	// The new code is checked first, and again in the transaction: a mistyped one is no
+	// try at the account's credentials, and must not count as one.
+	pendingStep := func(tx *gorm.DB) (int64, Personal, error) {
 		var tf TwoFactor
 		if err := tx.Where("user_id = ?", u.ID).Limit(1).Find(&tf).Error; err != nil {
-			return err
+			return 0, "", err
 		}
 		if tf.Pending == "" {
-			return &ValidationError{Fields: map[string]string{"code": "this set-up has expired: reload the page and scan the new code"}}
+			return 0, "", &ValidationError{Fields: map[string]string{"code": "this set-up has expired: reload the page and scan the new code"}}
 		}
 		step, ok := checkTOTP(string(tf.Pending), normCode(code), s.now(), 0)
 		if !ok {
-			return &ValidationError{Fields: map[string]string{"code": "that code does not match: check your phone's clock and type the code your app shows now"}}
+			return 0, "", &ValidationError{Fields: map[string]string{"code": "that code does not match: check your phone's clock and type the code your app shows now"}}
+		}
+		return step, tf.Pending, nil
+	}
+	if _, _, err := pendingStep(s.rdb(ctx)); err != nil {
+		return nil, err
+	}
+	var codes []string
+	err := s.proveOwner(ctx, u, ip, p, nil, func(tx *gorm.DB) error {
+		step, pending, err := pendingStep(tx)
+		if err != nil {
+			return err
 		}
 		now := s.now()
-		err := tx.Model(&TwoFactor{}).Where("user_id = ?", u.ID).Updates(map[string]any{
-			"secret": tf.Pending, "pending": "", "last_step": step, "updated_at": now}).Error
+		err = tx.Model(&TwoFactor{}).Where("user_id = ?", u.ID).Updates(map[string]any{
+			"secret": pending, "pending": "", "last_step": step, "updated_at": now}).Error
 		if err != nil {
 			return err
 		}
@@ -302,12 +316,12 @@ func (s *Store) checkSecondFactor(tx *gorm.DB, userID uint, code string) (string
 }
 
 // ResetTwoFactor turns off an account's two-factor login and ends its sessions, for a person
-// who lost their phone and their recovery codes: an admin does it (actor), or the command
-// line (actor nil), for an organisation whose only admin is locked out. An account that must
-// use it sets it up again at its next login.
+// who lost their phone and their recovery codes: another admin does it (actor; see
+// adminActsOn), or the command line (actor nil), for an organisation whose only admin is
+// locked out. An account that must use it sets it up again at its next login.
 func (s *Store) ResetTwoFactor(ctx context.Context, actor *User, id uint) error {
-	if actor != nil && actor.Role != RoleAdmin {
-		return ErrForbidden
+	if err := adminActsOn(actor, id); err != nil {
+		return err
 	}
 	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		var u User

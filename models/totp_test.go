@@ -66,7 +66,7 @@ func TestTwoFactorLoginInModels(t *testing.T) {
 		t.Fatalf("enrolment: %v", err)
 	}
 	code, _ := totp.GenerateCode(en.Secret, now)
-	codes, err := s.ConfirmEnrolment(ctx, u, code)
+	codes, err := s.ConfirmEnrolment(ctx, u, "10.0.0.1", Proof{Password: "correct horse battery"}, code)
 	if err != nil || len(codes) != recoveryCodeCount {
 		t.Fatalf("confirming: %d codes, %v", len(codes), err)
 	}
@@ -120,7 +120,7 @@ func TestTwoFactorLoginInModels(t *testing.T) {
 	// Replacing the authenticator gives new recovery codes; the old ones stop working.
 	en, _ = s.StartEnrolment(ctx, u)
 	code, _ = totp.GenerateCode(en.Secret, now)
-	if _, err := s.ConfirmEnrolment(ctx, u, code); err != nil {
+	if _, err := s.ConfirmEnrolment(ctx, u, "10.0.0.1", Proof{Password: "correct horse battery", Code: codes[2]}, code); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := s.FinishLogin(ctx, res.Token, codes[1], "10.0.0.1", "test"); !errors.Is(err, ErrBadCode) {

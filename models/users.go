@@ -126,6 +126,7 @@ func (s *Store) checkPassword(encoded, pw string) bool {
 	if err1 != nil || err2 != nil || m > 1<<20 || t > 16 || p == 0 {
 		return false
 	}
+	s.passwordChecks.Add(1)
 	s.hashSlots <- struct{}{}
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	<-s.hashSlots
@@ -249,23 +250,35 @@ func userByEmail(tx *gorm.DB, email string) (*User, error) {
 	return &u, nil
 }
 
-// UpdateUser changes an account's name, role and active flag (admins only). An admin cannot
-// demote or deactivate themselves, so that an organisation never locks itself out.
+// adminActsOn is the one check of every admin action on an account (UpdateUser,
+// ResetPassword, EndUserSessions, ResetTwoFactor): actor must be an admin, and acts on
+// another account only. Separation of duties: no account changes its own role or access —
+// an admin only cannot make itself a supervisor and read restricted cases, nor reset its own
+// two-factor login or password without proving who it is — another admin does it, and the
+// audit log names them. An actor nil is the command line, run by the server's operator.
+func adminActsOn(actor *User, id uint) error {
+	switch {
+	case actor == nil:
+		return nil
+	case !actor.IsAdmin():
+		return ErrForbidden
+	case actor.ID == id:
+		return &ValidationError{Fields: map[string]string{"account": "you cannot change your own role or access: " +
+			"another admin must do it (your password, two-factor login and sessions are on your account page)"}}
+	}
+	return nil
+}
+
+// UpdateUser changes an account's name, role and active flag, on behalf of actor: another
+// admin (see adminActsOn), or the command line (nil).
 func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name string, role Role, active bool) (*User, error) {
-	if !actor.Role.AtLeast(RoleAdmin) {
-		return nil, ErrForbidden
-	}
-	fe := fieldErrors{}
-	if !role.Valid() {
-		fe.add("role", "choose caseworker, supervisor, admin or admin-only")
-	}
-	stored, alsoSupervisor := role.stored()
-	if id == actor.ID && (stored != RoleAdmin || !active) {
-		fe.add("role", "you cannot remove your own admin role or deactivate yourself")
-	}
-	if err := fe.err(); err != nil {
+	if err := adminActsOn(actor, id); err != nil {
 		return nil, err
 	}
+	if !role.Valid() {
+		return nil, &ValidationError{Fields: map[string]string{"role": "choose caseworker, supervisor, admin or admin-only"}}
+	}
+	stored, alsoSupervisor := role.stored()
 	var u User
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&u, id).Error; err != nil {
@@ -289,20 +302,14 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 	return &u, err
 }
 
-// SetPassword changes a password. A user changing their own must give the current one; an
-// admin may set anyone's (a reset). All the user's sessions but the current one end.
-func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, next string, keepSession string) error {
-	if actor.ID != id && !actor.Role.AtLeast(RoleAdmin) {
-		return ErrForbidden
-	}
-	u, err := s.UserByID(ctx, id)
-	if err != nil {
+// ResetPassword sets a new password for account id on behalf of actor, another admin (see
+// adminActsOn) or the command line (nil), for a person who forgot theirs: all its sessions
+// end. People change their own with ChangePassword.
+func (s *Store) ResetPassword(ctx context.Context, actor *User, id uint, next string) error {
+	if err := adminActsOn(actor, id); err != nil {
 		return err
 	}
 	fe := fieldErrors{}
-	if actor.ID == id && !s.checkPassword(u.PasswordHash, current) {
-		fe.add("current", "the current password is wrong")
-	}
 	checkPasswordRules(fe, next)
 	if err := fe.err(); err != nil {
 		return err
@@ -312,17 +319,114 @@ func (s *Store) SetPassword(ctx context.Context, actor *User, id uint, current, 
 		return err
 	}
 	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash).Error; err != nil {
+		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := s.audit(tx, Audit{Actor: actor, Action: AuditUserPassword, Object: ObjectUser, ObjectID: id, Detail: "reset"}); err != nil {
 			return err
 		}
-		detail := "change"
-		if actor.ID != id {
-			detail = "reset"
+		return tx.Where("user_id = ?", id).Delete(&Session{}).Error
+	})
+}
+
+// Proof is what people give to change their own credentials (password, two-factor login):
+// their current password and, when two-factor login is on, a current code from their app
+// (or one of their recovery codes). A session alone, perhaps left open on a shared computer
+// or stolen, must not be enough to take the account over for good.
+type Proof struct {
+	Password string
+	Code     string
+}
+
+// proveOwner checks that the person at u's session, asking from address ip, holds u's
+// credentials (p), and if so runs change in the write transaction that records it. The try
+// is a login try: it is reserved first (reserveAttempt), so past the login limits it gets
+// ErrRateLimited unchecked, and a wrong password or code counts as a failed login of the
+// account and the address — no faster a way to guess a password than the login form. A
+// wrong one gives a ValidationError on "current" or "current_code", and nothing changes.
+// prepare, if not nil, runs once the password is known right, outside any transaction (to
+// hash a new password without holding the writer).
+func (s *Store) proveOwner(ctx context.Context, u *User, ip string, p Proof, prepare func() error, change func(tx *gorm.DB) error) error {
+	db := s.wdb(ctx)
+	var cur User
+	var attempt uint
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.First(&cur, u.ID).Error; err != nil {
+			return translate(err)
 		}
-		if err := s.audit(tx, Audit{Actor: actor, Action: AuditUserPassword, Object: ObjectUser, ObjectID: id, Detail: detail}); err != nil {
+		var err error
+		if attempt, err = s.reserveAttempt(tx, accountKey(cur.Email), ip); err != nil || attempt != 0 {
 			return err
 		}
-		return tx.Where("user_id = ? AND id <> ?", id, hashToken(keepSession)).Delete(&Session{}).Error
+		return s.auditLoginFailure(tx, &cur, "rate_limited")
+	})
+	if err != nil {
+		return err
+	}
+	if attempt == 0 {
+		return ErrRateLimited
+	}
+	ok := s.checkPassword(cur.PasswordHash, p.Password)
+	if ok && prepare != nil {
+		if err := prepare(); err != nil {
+			return err
+		}
+	}
+	// refusal is the error a wrong proof gets; the transaction still commits, so that the
+	// failure and its audit entry are kept.
+	var refusal error
+	err = db.Transaction(func(tx *gorm.DB) error {
+		if !ok {
+			refusal = &ValidationError{Fields: map[string]string{"current": "the current password is wrong"}}
+			return s.auditLoginFailure(tx, &cur, "current_password")
+		}
+		if cur.TwoFactorAt != nil {
+			how, err := s.checkSecondFactor(tx, cur.ID, p.Code)
+			if err != nil {
+				return err
+			}
+			if how == "" {
+				refusal = &ValidationError{Fields: map[string]string{"current_code": "enter the code your app shows now for himoya, or one of your recovery codes"}}
+				return s.auditLoginFailure(tx, &cur, "current_code")
+			}
+		}
+		if err := releaseAttempt(tx, attempt); err != nil {
+			return err
+		}
+		return change(tx)
+	})
+	if err == nil {
+		err = refusal
+	}
+	return err
+}
+
+// ChangePassword changes u's own password, once they prove who they are (see proveOwner)
+// from address ip. Every session of theirs but keepSession (the cookie secret of the one
+// asking) ends.
+func (s *Store) ChangePassword(ctx context.Context, u *User, ip string, p Proof, next, keepSession string) error {
+	fe := fieldErrors{}
+	checkPasswordRules(fe, next)
+	if err := fe.err(); err != nil {
+		return err
+	}
+	var hash string
+	prepare := func() (err error) {
+		hash, err = s.hashPassword(next)
+		return err
+	}
+	return s.proveOwner(ctx, u, ip, p, prepare, func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", hash).Error; err != nil {
+			return err
+		}
+		if err := s.audit(tx, Audit{Actor: u, Action: AuditUserPassword, Object: ObjectUser, ObjectID: u.ID, Detail: "change"}); err != nil {
+			return err
+		}
+		return tx.Where("user_id = ? AND id <> ?", u.ID, hashToken(keepSession)).Delete(&Session{}).Error
 	})
 }
 
@@ -334,6 +438,8 @@ const (
 )
 
 // LoginFailure records a failed login, so that limits hold across restarts and instances.
+// A try at a password or a code is recorded before it is checked (see reserveAttempt): a row
+// is a failure, or a try still being checked.
 type LoginFailure struct {
 	ID         uint
 	AccountKey string
@@ -341,30 +447,69 @@ type LoginFailure struct {
 	At         time.Time
 }
 
+// reserveAttempt is the one gate of every try at an account's password or two-factor code:
+// it counts the recent failures of the account (key) and of the address ip and, when both
+// are under their limits, records this try as a failure, in tx. tx must be a write
+// transaction: it begins IMMEDIATE on the one writer connection, which SQLite serialises
+// with every other writer (other instances included), so no two tries can both see the count
+// below the limit. Only then is the secret checked; a right one releases its reservation, a
+// wrong one stays counted. So N tries sent at once check at most the limit's number of
+// secrets. It returns the reservation's id, or 0 when a limit is reached.
+func (s *Store) reserveAttempt(tx *gorm.DB, key, ip string) (uint, error) {
+	since := s.now().Add(-loginWindow)
+	var byAccount, byAddr int64
+	if err := tx.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+		return 0, err
+	}
+	if err := tx.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
+		return 0, err
+	}
+	if byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress {
+		return 0, nil
+	}
+	f := LoginFailure{AccountKey: key, IP: ip, At: s.now()}
+	if err := tx.Create(&f).Error; err != nil {
+		return 0, err
+	}
+	return f.ID, nil
+}
+
+// releaseAttempt drops the reservation of a try that proved right.
+func releaseAttempt(tx *gorm.DB, id uint) error {
+	return tx.Delete(&LoginFailure{}, "id = ?", id).Error
+}
+
+// accountKey is what login failures name an account by: the hash of its normalised e-mail,
+// so that the table holds no e-mail, and an unknown e-mail is counted like a known one.
+func accountKey(email string) string { return hashToken(normEmail(email)) }
+
 // dummyHash is checked against when an account does not exist, so that a wrong e-mail takes
 // as long as a wrong password.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3j2mvbrvRBQcFO5UYaZD3XjlRTJWwbUPNXtM0jLTM2M"
 
-// Authenticate checks an e-mail and password from address ip. Too many recent failures for
-// the account or the address give ErrRateLimited without checking the password.
+// Authenticate checks an e-mail and password from address ip. The try is reserved first
+// (reserveAttempt): past the limits for the account or the address it gets ErrRateLimited
+// without the password being checked. An unknown e-mail takes the same path and time.
 func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*User, error) {
-	key := hashToken(normEmail(email))
-	since := s.now().Add(-loginWindow)
-	var byAccount, byAddr int64
+	key := accountKey(email)
 	db := s.wdb(ctx)
-	if err := db.Model(&LoginFailure{}).Where("account_key = ? AND at > ?", key, since).Count(&byAccount).Error; err != nil {
+	var u *User
+	var attempt uint
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = userByEmail(tx, email); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if attempt, err = s.reserveAttempt(tx, key, ip); err != nil || attempt != 0 {
+			return err
+		}
+		return s.auditLoginFailure(tx, u, "rate_limited")
+	})
+	if err != nil {
 		return nil, err
 	}
-	if err := db.Model(&LoginFailure{}).Where("ip = ? AND at > ?", ip, since).Count(&byAddr).Error; err != nil {
-		return nil, err
-	}
-	limited := byAccount >= maxFailsPerAccount || byAddr >= maxFailsPerAddress
-	u, err := userByEmail(db, email)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
-	}
-	if limited {
-		return nil, s.auditLoginFailure(ctx, u, "rate_limited", nil)
+	if attempt == 0 {
+		return nil, ErrRateLimited
 	}
 	hash := dummyHash
 	if u != nil {
@@ -379,15 +524,24 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 		case ok:
 			reason = "inactive"
 		}
-		return nil, s.auditLoginFailure(ctx, u, reason, &LoginFailure{AccountKey: key, IP: ip, At: s.now()})
+		// The reservation stays: it is this failure.
+		if err := db.Transaction(func(tx *gorm.DB) error { return s.auditLoginFailure(tx, u, reason) }); err != nil {
+			return nil, err
+		}
+		return nil, ErrBadLogin
 	}
 	err = db.Transaction(func(tx *gorm.DB) error {
-		// With two-factor login the failures are cleared once the code is right (FinishLogin),
-		// so that a known password does not buy endless guesses at codes.
+		// With two-factor login only this try is released, and the failures are cleared once
+		// the code is right (FinishLogin), so that a known password does not buy endless
+		// guesses at codes.
+		var err error
 		if u.TwoFactorAt == nil {
-			if err := tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error; err != nil {
-				return err
-			}
+			err = tx.Where("account_key = ?", key).Delete(&LoginFailure{}).Error
+		} else {
+			err = releaseAttempt(tx, attempt)
+		}
+		if err != nil {
+			return err
 		}
 		return s.audit(tx, Audit{Actor: u, Action: AuditLoginOK, Object: ObjectUser, ObjectID: u.ID})
 	})
@@ -397,29 +551,14 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (*
 	return u, nil
 }
 
-// auditLoginFailure records a refused login (and the failure that counts towards the
-// limits, if any) and returns the error the user gets. The log names the account when the
+// auditLoginFailure records a refused login in tx. The log names the account when the
 // e-mail was one (u), never the e-mail typed nor the password; reason is a code.
-func (s *Store) auditLoginFailure(ctx context.Context, u *User, reason string, f *LoginFailure) error {
-	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		if f != nil {
-			if err := tx.Create(f).Error; err != nil {
-				return err
-			}
-		}
-		a := Audit{Action: AuditLoginFail, Detail: reason}
-		if u != nil {
-			a.Actor, a.Object, a.ObjectID = u, ObjectUser, u.ID
-		}
-		return s.audit(tx, a)
-	})
-	if err != nil {
-		return err
+func (s *Store) auditLoginFailure(tx *gorm.DB, u *User, reason string) error {
+	a := Audit{Action: AuditLoginFail, Detail: reason}
+	if u != nil {
+		a.Actor, a.Object, a.ObjectID = u, ObjectUser, u.ID
 	}
-	if f == nil {
-		return ErrRateLimited
-	}
-	return ErrBadLogin
+	return s.audit(tx, a)
 }
 
 // newToken returns a random secret: 32 bytes, base64url.

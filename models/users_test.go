@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,72 @@ func TestSearchFoldsCyrillicCase(t *testing.T) {
 		if err != nil || p.Total != 1 {
 			t.Errorf("search %q: %v %v", q, p, err)
 		}
+	}
+}
+
+// TestNoAccountActsOnItself: every admin action on an account refuses an admin acting on
+// their own (a validation error on "account") and changes nothing, refuses an account that
+// is not an admin, and lets another admin and the command line (no actor) through.
+func TestNoAccountActsOnItself(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		act  func(s *Store, actor *User, id uint) error
+	}{
+		{"update", func(s *Store, actor *User, id uint) error {
+			_, err := s.UpdateUser(ctx, actor, id, "x", RoleAdmin, true)
+			return err
+		}},
+		{"reset password", func(s *Store, actor *User, id uint) error {
+			return s.ResetPassword(ctx, actor, id, "a brand new password")
+		}},
+		{"end sessions", func(s *Store, actor *User, id uint) error {
+			_, err := s.EndUserSessions(ctx, actor, id)
+			return err
+		}},
+		{"reset two-factor", func(s *Store, actor *User, id uint) error {
+			return s.ResetTwoFactor(ctx, actor, id)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openTest(t)
+			it := mkUser(t, s, "it@example.org", RoleAdminOnly)
+			boss := mkUser(t, s, "boss@example.org", RoleAdmin)
+			sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+			enrolTOTP(t, s, it)
+			if _, err := s.CreateSession(ctx, it, "192.0.2.1", "test"); err != nil {
+				t.Fatal(err)
+			}
+			state := func() string {
+				var u User
+				var sessions, secrets int64
+				s.db.First(&u, it.ID)
+				s.db.Model(&Session{}).Where("user_id = ?", it.ID).Count(&sessions)
+				s.db.Model(&TwoFactor{}).Where("user_id = ?", it.ID).Count(&secrets)
+				return fmt.Sprintf("%s %s %v %v %s %v %d %d", u.Name, u.Role, u.AlsoSupervisor, u.Active, u.PasswordHash,
+					u.TwoFactorAt != nil, sessions, secrets)
+			}
+			before := state()
+			err := tc.act(s, it, it.ID)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Fields["account"] == "" {
+				t.Fatalf("acting on one's own account: %v", err)
+			}
+			if err := tc.act(s, sup, it.ID); !errors.Is(err, ErrForbidden) {
+				t.Fatalf("a supervisor: %v", err)
+			}
+			if state() != before {
+				t.Fatal("a refused action changed the account")
+			}
+			if err := tc.act(s, boss, it.ID); err != nil {
+				t.Fatalf("another admin: %v", err)
+			}
+			if state() == before {
+				t.Fatal("another admin's action changed nothing")
+			}
+			if err := tc.act(s, nil, boss.ID); err != nil {
+				t.Fatalf("the command line: %v", err)
+			}
+		})
 	}
 }
