@@ -447,7 +447,7 @@ func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionI
 		}
 		in.Note = strings.TrimSpace(in.Note)
 		fe := fieldErrors{}
-		textField(fe, "note", in.Note, maxSummary)
+		longTextField(fe, "note", in.Note, maxSummary)
 		assignee, err := s.findAssignee(tx, fe, in)
 		if err != nil {
 			return err
@@ -560,7 +560,7 @@ func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput
 			return ErrConflict
 		}
 		fe := fieldErrors{}
-		note := textField(fe, "note", in.Note, maxSummary)
+		note := longTextField(fe, "note", in.Note, maxSummary)
 		a, err := s.findAssignee(tx, fe, in)
 		if err != nil {
 			return err
@@ -600,7 +600,7 @@ func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) erro
 			return ErrForbidden
 		}
 		fe := fieldErrors{}
-		note = textField(fe, "note", note, maxSummary)
+		note = longTextField(fe, "note", note, maxSummary)
 		if note == "" {
 			fe.add("note", "write the note")
 		}
