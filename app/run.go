@@ -43,6 +43,8 @@ Usage:
 
 // Run runs the command line args and returns the process exit code.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) int {
+	// Before any command opens or creates a file: see umask_unix.go.
+	privateUmask()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	cfg, err := loadConfig(getenv)
 	if err != nil {

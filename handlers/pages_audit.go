@@ -134,7 +134,8 @@ func (h *Handler) ExportAudit(c *fiber.Ctx) error {
 	return nil
 }
 
-// auditCSVRow is one entry as a row of the export.
+// auditCSVRow is one entry as a row of the export: ids as numbers, every text through the
+// formula guard (the request id, for one, is whatever the client sent as X-Request-ID).
 func auditCSVRow(e *models.AuditEntry, loc *time.Location) []string {
 	opt := func(p *uint) string {
 		if p == nil {
@@ -146,19 +147,7 @@ func auditCSVRow(e *models.AuditEntry, loc *time.Location) []string {
 	if e.Actor != nil {
 		actor = e.Actor.Email
 	}
-	row := []string{strconv.FormatUint(uint64(e.ID), 10), e.At.In(loc).Format(time.RFC3339), opt(e.ActorID), actor,
-		e.Action, e.Object, opt(e.ObjectID), e.IP, e.RequestID, e.Detail, e.PrevHash, e.Hash}
-	for i, v := range row {
-		row[i] = spreadsheetSafe(v)
-	}
-	return row
-}
-
-// spreadsheetSafe keeps a spreadsheet from reading a value as a formula (CSV injection): a
-// value starting with = + - @ or a control character gets a leading apostrophe.
-func spreadsheetSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
+	text := models.SpreadsheetText
+	return []string{strconv.FormatUint(uint64(e.ID), 10), e.At.In(loc).Format(time.RFC3339), opt(e.ActorID), text(actor),
+		text(e.Action), text(e.Object), opt(e.ObjectID), text(e.IP), text(e.RequestID), text(e.Detail), text(e.PrevHash), text(e.Hash)}
 }

@@ -493,7 +493,7 @@ func (s *Store) Transition(ctx context.Context, u *User, id uint, in TransitionI
 		}
 		in.Note = strings.TrimSpace(in.Note)
 		fe := fieldErrors{}
-		textField(fe, "note", in.Note, maxSummary)
+		longTextField(fe, "note", in.Note, maxSummary)
 		assignee, err := s.findAssignee(tx, fe, in)
 		if err != nil {
 			return err
@@ -581,7 +581,7 @@ func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput
 			return ErrConflict
 		}
 		fe := fieldErrors{}
-		note := textField(fe, "note", in.Note, maxSummary)
+		note := longTextField(fe, "note", in.Note, maxSummary)
 		a, err := s.findAssignee(tx, fe, in)
 		if err != nil {
 			return err
@@ -621,7 +621,7 @@ func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) erro
 			return ErrForbidden
 		}
 		fe := fieldErrors{}
-		note = textField(fe, "note", note, maxSummary)
+		note = longTextField(fe, "note", note, maxSummary)
 		if note == "" {
 			fe.add("note", "write the note")
 		}

@@ -27,9 +27,8 @@ var exportHeader = []string{"reference", "received_at", "status", "urgency", "ca
 // public report is not in it). The export is recorded in the audit log, with the number of
 // cases, before a byte is written: an export that cannot be logged does not happen.
 //
-// The CSV is UTF-8 with a byte order mark, so that spreadsheet programs read Cyrillic, and a
-// cell that a spreadsheet would take for a formula (=, +, -, @) is prefixed with an
-// apostrophe. The text search (f.Q) is not offered: search text would go into the URL.
+// The CSV is UTF-8 with a byte order mark, so that spreadsheet programs read Cyrillic, and
+// every text cell goes through SpreadsheetText (no cell is read as a formula). The text search (f.Q) is not offered: search text would go into the URL.
 func (s *Store) ExportCases(ctx context.Context, u *User, f CaseFilter, w io.Writer) (int, error) {
 	if !u.Can(RoleSupervisor) {
 		return 0, ErrForbidden
@@ -88,7 +87,8 @@ func (s *Store) ExportCases(ctx context.Context, u *User, f CaseFilter, w io.Wri
 	return len(ids), cw.Error()
 }
 
-// exportRow is one case as a row of exportHeader.
+// exportRow is one case as a row of exportHeader: text through SpreadsheetText, the number
+// of people as a number, dates and yes/no as the program writes them.
 func (s *Store) exportRow(cs *Case) []string {
 	day := func(t *time.Time) string {
 		if t == nil {
@@ -110,23 +110,10 @@ func (s *Store) exportRow(cs *Case) []string {
 	if cs.Caller != nil {
 		caller = *cs.Caller
 	}
-	row := []string{cs.Reference, day(&cs.ReceivedAt), string(cs.Status), string(cs.Urgency), cs.Category,
-		strings.Join(cs.CategoryCodes(), ";"), cs.Region, cs.City, cs.PlaceType, cs.Perpetrator,
-		strconv.Itoa(cs.PeopleAffected), day(cs.IncidentAt), assignee, yes(cs.Restricted), cs.Outcome,
-		caller.Name.String(), caller.Phone.String(), caller.Citizenship, caller.Language, yes(caller.SafeToCall),
-		caller.SafeContact.String(), cs.Summary.String()}
-	for i, v := range row {
-		row[i] = spreadsheetSafe(v)
-	}
-	return row
-}
-
-// spreadsheetSafe keeps a spreadsheet program from running a cell as a formula (CSV
-// injection): a value starting with =, +, -, @, a tab or a carriage return gets an apostrophe
-// in front, which spreadsheets show as text and do not evaluate.
-func spreadsheetSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
+	text := SpreadsheetText
+	return []string{text(cs.Reference), day(&cs.ReceivedAt), text(string(cs.Status)), text(string(cs.Urgency)), text(cs.Category),
+		text(strings.Join(cs.CategoryCodes(), ";")), text(cs.Region), text(cs.City), text(cs.PlaceType), text(cs.Perpetrator),
+		strconv.Itoa(cs.PeopleAffected), day(cs.IncidentAt), text(assignee), yes(cs.Restricted), text(cs.Outcome),
+		text(caller.Name.String()), text(caller.Phone.String()), text(caller.Citizenship), text(caller.Language), yes(caller.SafeToCall),
+		text(caller.SafeContact.String()), text(cs.Summary.String())}
 }

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -106,16 +105,6 @@ func (s *Store) pastTime(fe fieldErrors, field, v string, def *time.Time) *time.
 		return &t
 	}
 	return nil
-}
-
-func textField(fe fieldErrors, field, v string, max int) string {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) {
-		fe.add(field, "contains characters that are not text")
-	} else if utf8.RuneCountInString(v) > max {
-		fe.add(field, fmt.Sprintf("use at most %d characters", max))
-	}
-	return v
 }
 
 // termField checks an optional taxonomy code (old is the value the record has now).
@@ -230,7 +219,7 @@ func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxon
 		})
 	}
 	set("summary", func() bool {
-		v := Personal(textField(fe, "summary", f.Summary, maxSummary))
+		v := Personal(longTextField(fe, "summary", f.Summary, maxSummary))
 		old := cs.Summary
 		cs.Summary = v
 		return v != old
@@ -482,7 +471,7 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 			return err
 		}
 		tax, received, channel := c.tax, c.received, c.channel
-		summary := textField(fe, "summary", in.Summary, maxSummary)
+		summary := longTextField(fe, "summary", in.Summary, maxSummary)
 		category := termField(fe, tax, KindCategory, "category", in.Category, "")
 		var cs *Case
 		if in.CaseID != nil {

@@ -175,15 +175,23 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 
 // WriteCSV writes the report as tidy CSV: one value a line (breakdown, key, label, label_ru,
 // measure, value), UTF-8 with a byte-order mark so that spreadsheet programs read the
-// Cyrillic right. A withheld count reads "x".
+// Cyrillic right. A withheld count reads "x". Every text goes through SpreadsheetText: the
+// labels come from the taxonomy and the events, which people type. The values that are
+// numbers (counts, shares, minutes) are written as numbers.
 func (r *Report) WriteCSV(w io.Writer) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	rec := func(breakdown, key, label, labelRU, measure, value string) {
-		_ = cw.Write([]string{breakdown, key, label, labelRU, measure, value})
+	line := func(breakdown, key, label, labelRU, measure, value string) {
+		t := SpreadsheetText
+		_ = cw.Write([]string{t(breakdown), t(key), t(label), t(labelRU), t(measure), value})
 	}
+	// rec writes a line whose value is text; num one whose value is a number.
+	rec := func(breakdown, key, label, labelRU, measure, value string) {
+		line(breakdown, key, label, labelRU, measure, SpreadsheetText(value))
+	}
+	num := line
 	rec("breakdown", "key", "label", "label_ru", "measure", "value")
 	version := "internal"
 	if r.Public {
@@ -204,37 +212,38 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	rec("report", "previous_period", "Previous period", "Предыдущий период", "from", r.Previous.From)
 	rec("report", "previous_period", "Previous period", "Предыдущий период", "to", r.Previous.To)
 	for _, f := range r.Figures() {
-		rec("summary", f.Key, f.Label, f.LabelRU, "value", strconv.Itoa(f.Value))
-		rec("summary", f.Key, f.Label, f.LabelRU, "previous", strconv.Itoa(f.Previous))
+		num("summary", f.Key, f.Label, f.LabelRU, "value", strconv.Itoa(f.Value))
+		num("summary", f.Key, f.Label, f.LabelRU, "previous", strconv.Itoa(f.Previous))
 	}
+	// A count is a number, or the text "x" when withheld.
 	cell := func(n *int) string {
 		if n == nil {
-			return WithheldMark
+			return SpreadsheetText(WithheldMark)
 		}
 		return strconv.Itoa(*n)
 	}
 	for _, b := range r.Breakdowns {
 		for _, x := range b.Rows {
 			for _, m := range b.Measures {
-				rec(b.Key, x.Code, x.Label, x.LabelRU, m, cell(x.cell(m)))
+				num(b.Key, x.Code, x.Label, x.LabelRU, m, cell(x.cell(m)))
 			}
 			if x.Share != nil {
-				rec(b.Key, x.Code, x.Label, x.LabelRU, "share", strconv.FormatFloat(*x.Share, 'f', 4, 64))
+				num(b.Key, x.Code, x.Label, x.LabelRU, "share", strconv.FormatFloat(*x.Share, 'f', 4, 64))
 			}
 		}
 	}
 	for _, d := range r.ByDay {
-		rec("day", d.Date, d.Date, d.Date, MeasureCalls, cell(d.Calls))
-		rec("day", d.Date, d.Date, d.Date, MeasureCases, cell(d.Cases))
+		num("day", d.Date, d.Date, d.Date, MeasureCalls, cell(d.Calls))
+		num("day", d.Date, d.Date, d.Date, MeasureCases, cell(d.Cases))
 	}
 	for _, rt := range r.ResponseTimes {
-		rec("response_time", rt.Urgency, rt.Label, rt.LabelRU, "assigned", cell(rt.Assigned))
+		num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "assigned", cell(rt.Assigned))
 		if m := minutes(rt.MedianToAssignment); m != nil {
-			rec("response_time", rt.Urgency, rt.Label, rt.LabelRU, "median_to_assignment_minutes", strconv.FormatFloat(*m, 'f', 1, 64))
+			num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "median_to_assignment_minutes", strconv.FormatFloat(*m, 'f', 1, 64))
 		}
-		rec("response_time", rt.Urgency, rt.Label, rt.LabelRU, "resolved", cell(rt.Resolved))
+		num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "resolved", cell(rt.Resolved))
 		if m := minutes(rt.MedianToResolution); m != nil {
-			rec("response_time", rt.Urgency, rt.Label, rt.LabelRU, "median_to_resolution_minutes", strconv.FormatFloat(*m, 'f', 1, 64))
+			num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "median_to_resolution_minutes", strconv.FormatFloat(*m, 'f', 1, 64))
 		}
 	}
 	cw.Flush()
@@ -248,7 +257,8 @@ func sheetName(b *ReportBreakdown) string {
 
 // WriteXLSX writes the report as a workbook: a summary sheet (headline, figures, the
 // version's rule), one sheet per breakdown, the days with a chart of calls per day, and the
-// response times. Counts are numbers; a withheld count is the text "x".
+// response times. Counts are numbers, the change from the previous period a signed
+// percentage; a withheld count is the text "x". Every text goes through SpreadsheetText.
 func (r *Report) WriteXLSX(w io.Writer) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -274,6 +284,7 @@ type xlsxWriter struct {
 	err                      error
 	bold, title, pct, wrap   int
 	header, withheld, number int
+	change                   int
 }
 
 func (x *xlsxWriter) check(err error) {
@@ -295,13 +306,20 @@ func (x *xlsxWriter) styles() {
 		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	x.pct = x.style(&excelize.Style{NumFmt: 10})   // 0.00%
 	x.number = x.style(&excelize.Style{NumFmt: 3}) // #,##0
+	signed := "+0%;-0%;0%"
+	x.change = x.style(&excelize.Style{CustomNumFmt: &signed})
 	x.withheld = x.style(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right"}})
 	x.wrap = x.style(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 }
 
+// set writes one cell. Every cell of the workbook is written here, so every text goes
+// through SpreadsheetText; numbers stay numeric cells.
 func (x *xlsxWriter) set(sheet string, col, row int, v any, style int) {
 	cell, err := excelize.CoordinatesToCellName(col, row)
 	x.check(err)
+	if s, ok := v.(string); ok {
+		v = SpreadsheetText(s)
+	}
 	x.check(x.f.SetCellValue(sheet, cell, v))
 	if style != 0 {
 		x.check(x.f.SetCellStyle(sheet, cell, cell, style))
@@ -352,7 +370,11 @@ func (x *xlsxWriter) summary() {
 		x.set(sh, 2, row, fg.LabelRU, 0)
 		x.set(sh, 3, row, fg.Value, x.number)
 		x.set(sh, 4, row, fg.Previous, x.number)
-		x.set(sh, 5, row, fg.Change(), x.withheld)
+		if ratio, ok := fg.ChangeRatio(); ok {
+			x.set(sh, 5, row, ratio, x.change)
+		} else {
+			x.set(sh, 5, row, fg.Change(), x.withheld)
+		}
 	}
 	row += 2
 	x.set(sh, 1, row, "About this version", x.bold)

@@ -208,16 +208,27 @@ type ReportFigure struct {
 	Previous int
 }
 
+// ChangeRatio is the change from the previous period as a fraction, rounded to a whole
+// percent (-0.05 for 5% fewer); ok is false when the previous period had none and this one
+// has some (a change that is no number: "new").
+func (f ReportFigure) ChangeRatio() (ratio float64, ok bool) {
+	switch {
+	case f.Previous == 0 && f.Value == 0:
+		return 0, true
+	case f.Previous == 0:
+		return 0, false
+	}
+	return math.Round(100*float64(f.Value-f.Previous)/float64(f.Previous)) / 100, true
+}
+
 // Change is the change from the previous period: "+12%", "-5%", "0%", or "new" when the
 // previous period had none.
 func (f ReportFigure) Change() string {
-	switch {
-	case f.Previous == 0 && f.Value == 0:
-		return "0%"
-	case f.Previous == 0:
+	r, ok := f.ChangeRatio()
+	if !ok {
 		return "new"
 	}
-	p := int(math.Round(100 * float64(f.Value-f.Previous) / float64(f.Previous)))
+	p := int(math.Round(100 * r))
 	if p > 0 {
 		return fmt.Sprintf("+%d%%", p)
 	}

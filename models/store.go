@@ -110,12 +110,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 		opts.Loc = loc
 	}
+	// A folder himoya makes is its account's only, like the files in it (files.go).
 	if dir := filepath.Dir(opts.Path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("database folder: %w", err)
 		}
 	}
+	if err := createPrivateDB(opts.Path); err != nil {
+		return nil, err
+	}
 	created := false
+	keyFile := "" // the key file read, if the keys come from one
 	if opts.Keys == nil {
 		if opts.KeyFile == "" {
 			opts.KeyFile = DefaultKeyFile(opts.Path)
@@ -124,7 +129,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts.Keys, created = k, made
+		opts.Keys, created, keyFile = k, made, opts.KeyFile
 	}
 	w, err := openWriter(opts.Path)
 	if err != nil {
@@ -168,6 +173,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(max(2, runtime.NumCPU()))
 	s.read = r
+	warnOpenFiles(append(dbFiles(opts.Path), keyFile)...)
 	return s, nil
 }
 

@@ -118,15 +118,14 @@ func validKind(k TermKind) bool {
 	return ok
 }
 
-func checkLabels(fe fieldErrors, en, ru string) {
+// checkLabels checks a term's labels and returns them trimmed. They are short texts: they
+// show in forms and lists, and reach reports and their files.
+func checkLabels(fe fieldErrors, en, ru string) (string, string) {
+	en, ru = textField(fe, "label_en", en, maxName), textField(fe, "label_ru", ru, maxName)
 	if en == "" {
 		fe.add("label_en", "enter an English label")
-	} else if len(en) > 200 {
-		fe.add("label_en", "use at most 200 characters")
 	}
-	if len(ru) > 200 {
-		fe.add("label_ru", "use at most 200 characters")
-	}
+	return en, ru
 }
 
 // AddTerm adds a term to a list (admins only).
@@ -134,14 +133,14 @@ func (s *Store) AddTerm(ctx context.Context, actor *User, k TermKind, code, en, 
 	if !actor.Role.AtLeast(RoleAdmin) {
 		return nil, ErrForbidden
 	}
-	code, en, ru = strings.TrimSpace(code), strings.TrimSpace(en), strings.TrimSpace(ru)
+	code = strings.TrimSpace(code)
 	fe := fieldErrors{}
 	if !validKind(k) {
 		fe.add("kind", "unknown list")
 	} else if !codePattern[k].MatchString(code) {
 		fe.add("code", "use the code's standard form (e.g. lower_case_words, RU-MOW, TJ, ru)")
 	}
-	checkLabels(fe, en, ru)
+	en, ru = checkLabels(fe, en, ru)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
@@ -166,9 +165,8 @@ func (s *Store) UpdateTerm(ctx context.Context, actor *User, id uint, en, ru str
 	if !actor.Role.AtLeast(RoleAdmin) {
 		return nil, ErrForbidden
 	}
-	en, ru = strings.TrimSpace(en), strings.TrimSpace(ru)
 	fe := fieldErrors{}
-	checkLabels(fe, en, ru)
+	en, ru = checkLabels(fe, en, ru)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}

@@ -61,8 +61,9 @@ func (s *Store) CreateTokenWithRole(ctx context.Context, email, name string, rol
 	case !u.Can(role):
 		return "", nil, &ValidationError{Fields: map[string]string{"role": "a token cannot have a role its account does not have"}}
 	}
-	if len(name) > 100 {
-		name = name[:100]
+	fe := fieldErrors{}
+	if name = textField(fe, "name", name, 100); len(fe) > 0 {
+		return "", nil, fe.err()
 	}
 	tok := tokenPrefix + newToken()
 	t := &APIToken{UserID: u.ID, Hash: hashToken(tok), Prefix: tok[:tokenShown], Name: name, Role: role}

@@ -169,18 +169,15 @@ func (s *Store) CreateUserAs(ctx context.Context, actor *User, in UserInput) (*U
 	if actor != nil && !actor.Role.AtLeast(RoleAdmin) {
 		return nil, ErrForbidden
 	}
-	in.Email = normEmail(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
 	fe := fieldErrors{}
+	in.Email = normEmail(textField(fe, "email", in.Email, 254))
 	if !validEmail(in.Email) {
 		fe.add("email", "enter a valid e-mail address")
 	}
 	if !in.Role.Valid() {
 		fe.add("role", "choose caseworker, supervisor, admin or admin-only")
 	}
-	if len(in.Name) > 200 {
-		fe.add("name", "use at most 200 characters")
-	}
+	in.Name = textField(fe, "name", in.Name, maxName)
 	checkPasswordRules(fe, in.Password)
 	if err := fe.err(); err != nil {
 		return nil, err
@@ -275,6 +272,11 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 	if err := adminActsOn(actor, id); err != nil {
 		return nil, err
 	}
+	fe := fieldErrors{}
+	name = textField(fe, "name", name, maxName)
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
 	if !role.Valid() {
 		return nil, &ValidationError{Fields: map[string]string{"role": "choose caseworker, supervisor, admin or admin-only"}}
 	}
@@ -284,8 +286,8 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 		if err := tx.First(&u, id).Error; err != nil {
 			return translate(err)
 		}
-		detail := userChanges(&u, strings.TrimSpace(name), role, active)
-		u.Name, u.Role, u.AlsoSupervisor, u.Active = strings.TrimSpace(name), stored, alsoSupervisor, active
+		detail := userChanges(&u, name, role, active)
+		u.Name, u.Role, u.AlsoSupervisor, u.Active = name, stored, alsoSupervisor, active
 		if err := tx.Save(&u).Error; err != nil {
 			return err
 		}
