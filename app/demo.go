@@ -36,7 +36,8 @@ func demoCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) e
 	}
 	defer s.Close()
 	start := time.Now()
-	res, err := s.GenerateDemo(ctx, models.DemoOptions{Months: *months, Seed: *seed, Cases: *cases, Force: *force, Now: time.Now()})
+	res, err := s.GenerateDemo(ctx, models.DemoOptions{Months: *months, Seed: *seed, Cases: *cases, Force: *force, Now: time.Now(),
+		Rules: cfg.Dashboard})
 	if errors.Is(err, models.ErrNotEmpty) {
 		return fmt.Errorf("%w (add -force to add demo data to it anyway)", err)
 	} else if err != nil {
@@ -49,7 +50,8 @@ func demoCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) e
 		res.Cases, res.Calls, res.InfoCalls, res.Callers, day(res.From), day(res.To))
 	for i, ev := range res.Events {
 		if i == 0 {
-			fmt.Fprintf(stdout, "  crisis surge from %s: %q\n", day(res.SurgeFrom), ev.Name)
+			fmt.Fprintf(stdout, "  crisis surge from %s: %q (the dashboard as of %s shows it)\n", day(res.SurgeFrom), ev.Name,
+				res.SurgeAt.In(cfg.Loc).Format("2006-01-02 15:04"))
 		} else {
 			fmt.Fprintf(stdout, "  event from %s: %q\n", day(ev.StartsOn), ev.Name)
 		}

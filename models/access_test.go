@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -230,5 +231,86 @@ func TestRestrictedStillCounts(t *testing.T) {
 	}
 	if before.Cases != 2 || after.Cases != before.Cases || after.Calls != before.Calls || after.PeopleAffected != before.PeopleAffected {
 		t.Errorf("counts before %d cases %d calls, after %d cases %d calls", before.Cases, before.Calls, after.Cases, after.Calls)
+	}
+}
+
+// TestShareAndUnshareAreAudited: each share and unshare that changes something leaves one
+// entry naming the case, the supervisor and the account; one that changes nothing leaves none.
+// Sharing with an account that is missing, deactivated or does not work on cases is a
+// validation error on "user", never a database error.
+func TestShareAndUnshareAreAudited(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	gone := mkUser(t, s, "gone@example.org", RoleCaseworker)
+	admOnly := mkUser(t, s, "it@example.org", RoleAdminOnly)
+	if err := s.db.Model(&User{}).Where("id = ?", gone.ID).Update("active", false).Error; err != nil {
+		t.Fatal(err)
+	}
+	cs := mkCase(t, s, sup)
+	shareEntries := func() []want {
+		var out []want
+		for _, e := range auditEntries(t, s) {
+			if e.Action == AuditCaseShare || e.Action == AuditCaseUnshare {
+				w := want{action: e.Action, object: e.Object, detail: e.Detail}
+				if e.ActorID != nil && *e.ActorID == sup.ID {
+					w.actor = sup
+				}
+				if e.ObjectID != nil {
+					w.id = *e.ObjectID
+				}
+				out = append(out, w)
+			}
+		}
+		return out
+	}
+	detail := fmt.Sprintf("user=%d", cw.ID)
+	steps := []struct {
+		name  string
+		do    func() error
+		field string // the validation error expected, if any
+		want  []want // the share entries after the step
+	}{
+		{"share", func() error { return s.ShareCase(ctx, sup, cs.ID, cw.ID) }, "",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}}},
+		{"share again", func() error { return s.ShareCase(ctx, sup, cs.ID, cw.ID) }, "",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}}},
+		{"unshare", func() error { return s.UnshareCase(ctx, sup, cs.ID, cw.ID) }, "",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}, {AuditCaseUnshare, sup, ObjectCase, cs.ID, detail}}},
+		{"unshare again", func() error { return s.UnshareCase(ctx, sup, cs.ID, cw.ID) }, "",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}, {AuditCaseUnshare, sup, ObjectCase, cs.ID, detail}}},
+		{"share with no such account", func() error { return s.ShareCase(ctx, sup, cs.ID, 9999) }, "user",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}, {AuditCaseUnshare, sup, ObjectCase, cs.ID, detail}}},
+		{"share with a deactivated account", func() error { return s.ShareCase(ctx, sup, cs.ID, gone.ID) }, "user",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}, {AuditCaseUnshare, sup, ObjectCase, cs.ID, detail}}},
+		{"share with an admin only", func() error { return s.ShareCase(ctx, sup, cs.ID, admOnly.ID) }, "user",
+			[]want{{AuditCaseShare, sup, ObjectCase, cs.ID, detail}, {AuditCaseUnshare, sup, ObjectCase, cs.ID, detail}}},
+	}
+	for _, st := range steps {
+		err := st.do()
+		if st.field == "" && err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if st.field != "" {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Fields[st.field] == "" {
+				t.Fatalf("%s: %v, want a validation error on %s", st.name, err, st.field)
+			}
+		}
+		got := shareEntries()
+		if fmt.Sprint(got) != fmt.Sprint(st.want) {
+			t.Fatalf("%s: audit entries\n%v\nwant\n%v", st.name, got, st.want)
+		}
+	}
+	// Refused before anything is read: a caseworker, and a case that does not exist.
+	if err := s.UnshareCase(ctx, cw, cs.ID, cw.ID); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a caseworker unshares: %v", err)
+	}
+	if err := s.ShareCase(ctx, sup, 9999, cw.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("sharing a case that does not exist: %v", err)
+	}
+	if err := s.UnshareCase(ctx, sup, 9999, cw.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unsharing a case that does not exist: %v", err)
 	}
 }

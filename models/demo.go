@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	mrand "math/rand/v2"
 	"sort"
 	"strconv"
@@ -43,6 +44,9 @@ type DemoOptions struct {
 	Now time.Time
 	// Force adds demo data to a database that has cases already.
 	Force bool
+	// Rules are the dashboard's rules the crisis surge is made to meet (zero fields: the
+	// defaults), so that the dashboard as of DemoResult.SurgeAt shows it whatever the seed.
+	Rules DashboardRules
 }
 
 // DemoAccount is one of the accounts the demo makes.
@@ -65,6 +69,8 @@ type DemoResult struct {
 	Events                           []Event
 	// SurgeFrom is the first day of the crisis surge (zero when the history is too short).
 	SurgeFrom time.Time
+	// SurgeAt is the end of the surge's busiest day: the dashboard as of then shows a surge.
+	SurgeAt time.Time
 }
 
 // ErrNotEmpty refuses to mix demo data into a database that has real cases.
@@ -632,6 +638,12 @@ type demoGen struct {
 	callID  uint
 	counter map[int]int // reference counter per year
 	touched map[int]bool
+	// The surge is made to meet rules as of res.SurgeAt, the end of the day peak: surgeCalls[k]
+	// counts the calls of the k-th 24 hours before SurgeAt (0: the last 24 hours, then the
+	// baseline), as the dashboard counts them.
+	rules      DashboardRules
+	peak       int
+	surgeCalls []int
 }
 
 // demoBatchRows holds one chunk of rows to write.
@@ -650,6 +662,12 @@ type demoBatchRows struct {
 // opts.Force is set. Case references continue the reference counters, so cases created
 // afterwards get the next numbers.
 func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
+	return s.generateDemo(ctx, opts, s.demoHashes)
+}
+
+// generateDemo is GenerateDemo with the hashing of the accounts' password given (tests of
+// the history spare themselves the hashing's cost).
+func (s *Store) generateDemo(ctx context.Context, opts DemoOptions, hash func(password string) ([]string, error)) (*DemoResult, error) {
 	if opts.Months == 0 {
 		opts.Months = 4
 	}
@@ -678,14 +696,14 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (*DemoResult
 		return nil, err
 	}
 	res := &DemoResult{Password: NewPassword(), Seed: opts.Seed, To: opts.Now.UTC()}
-	hashes, err := s.demoHashes(res.Password)
+	hashes, err := hash(res.Password)
 	if err != nil {
 		return nil, err
 	}
 	g := &demoGen{
 		keys: s.keys,
 		r:    mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		loc:  s.Loc, now: opts.Now.UTC(), res: res,
+		loc:  s.Loc, now: opts.Now.UTC(), res: res, rules: opts.Rules.withDefaults(), peak: -1,
 	}
 	g.plan(opts)
 	var cases int64
@@ -773,6 +791,8 @@ func (g *demoGen) plan(opts DemoOptions) {
 			g.days[i].eventIndex, g.days[i].eventPct = 0, 25
 		}
 		g.res.SurgeFrom = g.days[surge].start
+		g.peak = surge + 1
+		g.res.SurgeAt = g.days[g.peak].end
 		small := n * 20 / 100
 		for i, m := range []float64{3, 1.5} {
 			d := &g.days[small+i]
@@ -860,6 +880,22 @@ func (g *demoGen) setup(tx *gorm.DB, opts DemoOptions, hashes []string) error {
 			g.days[i].event = evs[ix]
 		}
 	}
+	if g.peak >= 0 {
+		// Calls already in the database (with Force) count in the surge's periods too.
+		end := g.res.SurgeAt.Add(time.Nanosecond)
+		spans := make([]span, g.rules.SurgeBaselineDays+1)
+		for k := range spans {
+			spans[k] = span{end.Add(-time.Duration(k+1) * 24 * time.Hour), end.Add(-time.Duration(k) * 24 * time.Hour)}
+		}
+		counts, err := callCounts(tx, spans, false)
+		if err != nil {
+			return err
+		}
+		g.surgeCalls = make([]int, len(spans))
+		for k, m := range counts {
+			g.surgeCalls[k] = total(m)
+		}
+	}
 	return nil
 }
 
@@ -883,11 +919,16 @@ func (g *demoGen) chunk(tx *gorm.DB) error {
 	}
 	b := &demoBatchRows{}
 	for g.next < len(g.days) && len(b.cases) < demoChunk {
+		from := len(b.contacts)
 		g.day(b, &g.days[g.next])
-		g.next++
 		if g.err != nil {
 			return g.err
 		}
+		g.countSurgeCalls(b.contacts[from:])
+		if g.next == g.peak {
+			g.completeSurge(b, &g.days[g.next])
+		}
+		g.next++
 	}
 	ins := func(rows any, n int) error {
 		if n == 0 {
@@ -921,6 +962,40 @@ func (g *demoGen) chunk(tx *gorm.DB) error {
 	g.res.Calls += len(b.contacts)
 	g.res.Callers += len(b.callers)
 	return nil
+}
+
+// countSurgeCalls adds calls to the counts of the surge's periods. A day's calls are those
+// received that day and the follow-ups of its cases, which come later: once the peak day is
+// made, every call before SurgeAt is counted.
+func (g *demoGen) countSurgeCalls(calls []Contact) {
+	if g.surgeCalls == nil {
+		return
+	}
+	for _, c := range calls {
+		if c.ReceivedAt.After(g.res.SurgeAt) {
+			continue
+		}
+		// The dashboard as of At counts the calls of (At-24h, At] as the last 24 hours, and
+		// so on back.
+		if k := int(g.res.SurgeAt.Sub(c.ReceivedAt) / (24 * time.Hour)); k < len(g.surgeCalls) {
+			g.surgeCalls[k]++
+		}
+	}
+}
+
+// completeSurge adds information calls to the peak day d until its last 24 hours are a surge
+// by g.rules: at least SurgeMin calls and SurgeRatio times the median of the baseline's. The
+// days' volumes make a surge on most seeds already; this makes it certain (a weekend, a quiet
+// draw, a short history or a demanding rule would otherwise undo it).
+func (g *demoGen) completeSurge(b *demoBatchRows, d *demoDay) {
+	need := max(g.rules.SurgeMin, int(math.Ceil(g.rules.SurgeRatio*medianCount(g.surgeCalls[1:]))))
+	from := g.res.SurgeAt.Add(-24*time.Hour + time.Nanosecond)
+	if from.Before(d.start) {
+		from = d.start // a day of 23 hours (clocks moved forward)
+	}
+	for ; g.surgeCalls[0] < need; g.surgeCalls[0]++ {
+		g.infoCall(b, d, from.Add(g.between(0, g.res.SurgeAt.Sub(from))))
+	}
 }
 
 // between is a random duration in [lo, hi).
@@ -1006,23 +1081,28 @@ func (g *demoGen) day(b *demoBatchRows, d *demoDay) {
 		}
 	}
 	for range d.infos {
-		at := g.callTime(d)
-		ct := Contact{Channel: demoChannels.pick(g.r), ReceivedAt: at, TakenByID: g.taker().ID,
-			Category: "consultation", CreatedAt: at.Add(g.between(time.Minute, 10*time.Minute))}
-		if ct.CreatedAt.After(g.now) {
-			ct.CreatedAt = g.now
-		}
-		if g.pct(75) {
-			ct.CallerID = g.caller(b, at, 12)
-		}
-		if d.surge && g.pct(60) {
-			ct.Summary = Personal(g.one(demoSurgeInfoCalls))
-		} else {
-			ct.Summary = Personal(g.one(demoInfoCalls))
-		}
-		b.contacts = append(b.contacts, ct)
-		g.res.InfoCalls++
+		g.infoCall(b, d, g.callTime(d))
 	}
+}
+
+// infoCall adds a call received at `at` on day d that opens no case: a question answered on
+// the phone.
+func (g *demoGen) infoCall(b *demoBatchRows, d *demoDay, at time.Time) {
+	ct := Contact{Channel: demoChannels.pick(g.r), ReceivedAt: at, TakenByID: g.taker().ID,
+		Category: "consultation", CreatedAt: at.Add(g.between(time.Minute, 10*time.Minute))}
+	if ct.CreatedAt.After(g.now) {
+		ct.CreatedAt = g.now
+	}
+	if g.pct(75) {
+		ct.CallerID = g.caller(b, at, 12)
+	}
+	if d.surge && g.pct(60) {
+		ct.Summary = Personal(g.one(demoSurgeInfoCalls))
+	} else {
+		ct.Summary = Personal(g.one(demoInfoCalls))
+	}
+	b.contacts = append(b.contacts, ct)
+	g.res.InfoCalls++
 }
 
 // demoCase follows one case along the workflow.

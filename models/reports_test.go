@@ -407,6 +407,8 @@ func TestWithhold(t *testing.T) {
 		{"only zeros left", 5, []int{3, 0, 0}, nil, "xxx"},
 		{"forced by the cases column", 5, []int{12, 30, 40, 50}, []bool{true, false, false, false}, "xx.."},
 		{"k of 2", 2, []int{1, 3, 1, 9}, nil, "xxx."},
+		{"the next smallest first in the column", 5, []int{6, 2, 9, 20}, nil, "xx.."},
+		{"the next smallest last in the column", 5, []int{20, 2, 9, 6}, nil, ".x.x"},
 	} {
 		cells := make([]*int, len(tc.cells))
 		for i := range tc.cells {
@@ -471,8 +473,27 @@ func TestPublicReport(t *testing.T) {
 	if raid.Calls != nil || raid.Share != nil || raid.Cases != nil || raid.People != nil {
 		t.Errorf("a 3 is shown: %+v", raid)
 	}
-	if r.ByDay[0].Calls != nil || r.ResponseTimes[0].MedianToAssignment != nil {
-		t.Errorf("small days or response times shown")
+	// Each day has 3 or 2 calls and one case; each urgency 0 or 1 case assigned and
+	// resolved, 2 in all: none of them is shown, nor any median.
+	if len(r.ByDay) != 2 || len(r.ResponseTimes) != 4 {
+		t.Fatalf("%d days, %d urgencies", len(r.ByDay), len(r.ResponseTimes))
+	}
+	for _, d := range r.ByDay {
+		if d.Calls != nil || d.Cases != nil {
+			t.Errorf("%s: %d calls, %d cases shown", d.Date, val(d.Calls), val(d.Cases))
+		}
+	}
+	for _, rt := range r.ResponseTimes {
+		if rt.MedianToAssignment != nil || rt.MedianToResolution != nil {
+			t.Errorf("%s: a median of fewer than 5 cases shown", rt.Urgency)
+		}
+		if rt.Urgency == "all" {
+			if val(rt.Assigned) != 2 || val(rt.Resolved) != 2 {
+				t.Errorf("all urgencies: %d assigned, %d resolved, want the totals 2 and 2", val(rt.Assigned), val(rt.Resolved))
+			}
+		} else if rt.Assigned != nil || rt.Resolved != nil {
+			t.Errorf("%s: %d assigned, %d resolved shown", rt.Urgency, val(rt.Assigned), val(rt.Resolved))
+		}
 	}
 	// Two cases, one new and one resolved: published zeros for the other statuses would tell
 	// that each of the two is 1, so the zeros go too.

@@ -264,3 +264,64 @@ func TestMovesFor(t *testing.T) {
 		t.Errorf("supervisor on a resolved case: %s", got)
 	}
 }
+
+// TestCaseworkerMovesOnlyCasesAssignedToThem: seeing a case is not enough to move it. A
+// caseworker a colleague's case is shared with, or who sees an unassigned case that is past
+// new, may make none of its moves; its assignee (or, unassigned, a supervisor) may, so that
+// each refusal below is the caseworker's and not the table's.
+func TestCaseworkerMovesOnlyCasesAssignedToThem(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	other := mkUser(t, s, "other@example.org", RoleCaseworker)
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	shared := mkCase(t, s, sup)
+	if err := s.ShareCase(ctx, sup, shared.ID, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	unassigned := mkCase(t, s, sup)
+	tried := 0
+	for _, r := range Workflow {
+		if r.From == StatusNew || !RoleCaseworker.AtLeast(r.MinRole) {
+			continue // new cases are taken from the queue; supervisors' moves are refused by role
+		}
+		in := TransitionInput{To: string(r.To), Note: "because", Outcome: "released"}
+		for _, tc := range []struct {
+			name     string
+			id       uint
+			assignee *User
+			may      *User // who may make the move instead
+		}{
+			{"a colleague's case shared with them", shared.ID, cw, cw},
+			{"an unassigned case", unassigned.ID, nil, sup},
+		} {
+			t.Run(fmt.Sprintf("%s->%s on %s", r.From, r.To, tc.name), func(t *testing.T) {
+				setStatus(t, s, tc.id, r.From, tc.assignee)
+				cs, err := s.GetCase(ctx, other, tc.id)
+				if err != nil {
+					t.Fatalf("the caseworker cannot see the case: %v", err)
+				}
+				if moves := MovesFor(other, cs); len(moves) != 0 {
+					t.Errorf("offered %v", moves)
+				}
+				before := countEntries(t, s, tc.id)
+				if _, err := s.Transition(ctx, other, tc.id, in); !errors.Is(err, ErrForbidden) {
+					t.Fatalf("got %v, want ErrForbidden", err)
+				}
+				if n := countEntries(t, s, tc.id); n != before {
+					t.Fatalf("a refused move wrote %d entries", n-before)
+				}
+				if got, _ := s.GetCase(ctx, sup, tc.id); got.Status != r.From {
+					t.Fatalf("a refused move changed the status to %s", got.Status)
+				}
+				if _, err := s.Transition(ctx, tc.may, tc.id, in); err != nil {
+					t.Fatalf("%s may not make the move either: %v", tc.may.Email, err)
+				}
+				tried++
+			})
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no move was tried")
+	}
+}
