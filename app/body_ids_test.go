@@ -315,8 +315,8 @@ func TestRepeatCallerTakenAsStored(t *testing.T) {
 	resp, page := b.get(fmt.Sprintf("/callers/%d/edit?case=%d", callerID, first.ID))
 	mustStatus(t, resp, 200, "caller form")
 	pageHas(t, page, "Farkhat", "caller form")
-	resp, _ = b.post(fmt.Sprintf("/callers/%d", callerID), url.Values{"case": {id(first.ID)}, "caller.name": {"Farkhod Qodirov"},
-		"caller.phone": {"+992 (93) 123-45-67"}, "caller.language": {"tg"}, "caller.safe_contact": {"after 8 pm"}})
+	resp, _ = b.post(fmt.Sprintf("/callers/%d", callerID), url.Values{"case": {id(first.ID)}, "name": {"Farkhod Qodirov"},
+		"phone": {"+992 (93) 123-45-67"}, "language": {"tg"}, "safe_contact": {"after 8 pm"}})
 	mustStatus(t, resp, 303, "correct the caller")
 	if c, _ = e.Store.GetCaller(ctx, sup, callerID); c.Name.String() != "Farkhod Qodirov" {
 		t.Errorf("corrected name: %q", c.Name)
@@ -326,7 +326,7 @@ func TestRepeatCallerTakenAsStored(t *testing.T) {
 		t.Errorf("audit of the correction: %+v", entries.Items)
 	}
 	// A bad phone is refused with the field named, and nothing changes.
-	resp, page = b.post(fmt.Sprintf("/callers/%d", callerID), url.Values{"caller.name": {"X"}, "caller.phone": {"call me"}})
+	resp, page = b.post(fmt.Sprintf("/callers/%d", callerID), url.Values{"name": {"X"}, "phone": {"call me"}})
 	mustStatus(t, resp, 422, "bad phone")
 	pageHas(t, page, "country code", "bad phone")
 	if c, _ = e.Store.GetCaller(ctx, sup, callerID); c.Name.String() != "Farkhod Qodirov" {

@@ -54,7 +54,7 @@ var longTexts = map[string]bool{"summary": true, "note": true}
 // freeTexts are the fields of the API's bodies, by the name a refusal gives, that hold
 // free text rather than a code, a time or an e-mail address to look up.
 var freeTexts = map[string]bool{"caller.name": true, "caller.phone": true, "caller.safe_contact": true,
-	"summary": true, "city": true, "note": true}
+	"summary": true, "city": true, "note": true, "name": true, "phone": true, "safe_contact": true}
 
 // probesFor are the probes for a field.
 func probesFor(text bool) []textProbe {
@@ -274,6 +274,8 @@ func TestTextThatIsNotTextIsRefused(t *testing.T) {
 			"received_at": "2024-03-01T10:00", "channel": "phone", "category": "raid", "summary": "Asked about a raid",
 			"case_id": contactCase.ID, "caller": full["caller"]}},
 		{"PATCH /api/v1/cases/:id", reflect.TypeOf(caseBody{}), caseAPI(patchCase.ID), with(full, "version", patchCase.Version)},
+		{"PATCH /api/v1/callers/:id", reflect.TypeOf(models.CallerInput{}), fmt.Sprintf("/api/v1/callers/%d", callerOf(t, e, admin, contactCase.ID)),
+			map[string]any{"name": "Farkhat", "phone": "+992 93 123 4567", "citizenship": "TJ", "language": "tg", "safe_contact": "WhatsApp only"}},
 		{"POST /api/v1/cases/:id/transitions", reflect.TypeOf(models.TransitionInput{}), caseAPI(moveCase.ID) + "/transitions",
 			map[string]any{"version": moveCase.Version, "to": "assigned", "note": "Over to you", "outcome": "released",
 				"assignee_email": "cw@example.org"}},
@@ -376,6 +378,9 @@ func TestTextThatIsNotTextIsRefused(t *testing.T) {
 			"active": {"1"}}, []formField{{"name", true}, {"role", false}}},
 		{"POST /admin/taxonomy", "/admin/taxonomy", url.Values{"kind": {"category"}, "code": {"new_code"}, "label_en": {"New"},
 			"label_ru": {"Новый"}}, []formField{{"label_en", true}, {"label_ru", true}, {"code", false}, {"kind", false}}},
+		{"POST /callers/:id", fmt.Sprintf("/callers/%d", callerOf(t, e, admin, target.ID)), url.Values{"name": {"Farkhat"}, "phone": {"+992 93 123 4567"},
+			"citizenship": {"TJ"}, "language": {"tg"}, "safe_contact": {"WhatsApp only"}},
+			[]formField{{"name", true}, {"phone", false}, {"safe_contact", true}, {"citizenship", false}, {"language", false}}},
 		{"POST /admin/taxonomy/:id", fmt.Sprintf("/admin/taxonomy/%d", term.ID), url.Values{"label_en": {"Raid"}, "label_ru": {"Облава"},
 			"active": {"1"}}, []formField{{"label_en", true}, {"label_ru", true}}},
 	}
@@ -503,4 +508,14 @@ func generic2case(t *testing.T, e *testEnv, tok string, body map[string]any) cas
 		t.Fatalf("open a case: %d", st)
 	}
 	return out
+}
+
+// callerOf is the id of a case's caller.
+func callerOf(t *testing.T, e *testEnv, u *models.User, caseID uint) uint {
+	t.Helper()
+	c := getCase(t, e, u, caseID)
+	if c.CallerID == nil {
+		t.Fatalf("case %d has no caller", caseID)
+	}
+	return *c.CallerID
 }

@@ -120,9 +120,8 @@ func (h *Handler) UpdateCaller(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := callerForm{Name: c.FormValue("caller.name"), Phone: c.FormValue("caller.phone"),
-		Citizenship: c.FormValue("caller.citizenship"), Language: c.FormValue("caller.language"),
-		SafeToCall: c.FormValue("caller.safe_to_call") == "1", SafeContact: c.FormValue("caller.safe_contact")}
+	f := callerForm{Name: c.FormValue("name"), Phone: c.FormValue("phone"), Citizenship: c.FormValue("citizenship"),
+		Language: c.FormValue("language"), SafeToCall: c.FormValue("safe_to_call") == "1", SafeContact: c.FormValue("safe_contact")}
 	safe := f.SafeToCall
 	in := models.CallerUpdate{
 		CallerInput: models.CallerInput{Name: f.Name, Phone: f.Phone, Citizenship: f.Citizenship, Language: f.Language,

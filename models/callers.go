@@ -51,7 +51,9 @@ func visibleCaller(tx *gorm.DB, u *User, id uint) (*Caller, error) {
 }
 
 // CallerUpdate corrects a caller's details. Present names the fields given (the API's PATCH
-// sends what it changes; the page sends them all); an empty value clears a field.
+// sends what it changes; the page sends them all); an empty value clears a field. Refusals
+// name the fields as the caller's record does: name, phone, citizenship, language,
+// safe_to_call, safe_contact.
 type CallerUpdate struct {
 	CallerInput
 	Present map[string]bool
@@ -82,15 +84,15 @@ func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpd
 			}
 		}
 		set("name", func() bool {
-			v := Personal(textField(fe, "caller.name", in.Name, maxName))
+			v := Personal(textField(fe, "name", in.Name, maxName))
 			old := c.Name
 			c.Name = v
 			return v != old
 		})
 		set("phone", func() bool {
-			p := textField(fe, "caller.phone", in.Phone, 40)
+			p := textField(fe, "phone", in.Phone, 40)
 			if p != "" && NormalizePhone(p) == "" {
-				fe.add("caller.phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
+				fe.add("phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
 				return false
 			}
 			old := c.Phone
@@ -98,13 +100,13 @@ func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpd
 			return c.Phone != old
 		})
 		set("citizenship", func() bool {
-			v := termField(fe, tax, KindCitizenship, "caller.citizenship", strings.ToUpper(strings.TrimSpace(in.Citizenship)), c.Citizenship)
+			v := termField(fe, tax, KindCitizenship, "citizenship", strings.ToUpper(strings.TrimSpace(in.Citizenship)), c.Citizenship)
 			old := c.Citizenship
 			c.Citizenship = v
 			return v != old
 		})
 		set("language", func() bool {
-			v := termField(fe, tax, KindLanguage, "caller.language", strings.ToLower(strings.TrimSpace(in.Language)), c.Language)
+			v := termField(fe, tax, KindLanguage, "language", strings.ToLower(strings.TrimSpace(in.Language)), c.Language)
 			old := c.Language
 			c.Language = v
 			return v != old
@@ -118,7 +120,7 @@ func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpd
 			return c.SafeToCall != old
 		})
 		set("safe_contact", func() bool {
-			v := Personal(textField(fe, "caller.safe_contact", in.SafeContact, maxShort))
+			v := Personal(textField(fe, "safe_contact", in.SafeContact, maxShort))
 			old := c.SafeContact
 			c.SafeContact = v
 			return v != old
