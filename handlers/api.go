@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -13,10 +14,24 @@ import (
 	"himoya/models"
 )
 
-// decodeJSON reads a JSON body into v. Unreadable JSON is a 400; a value of the wrong type
-// is a 422 naming the field, like any other invalid field.
+// jsonBody is the request's body, if it is JSON: a body of another type (a form, multipart,
+// text) is a 415, so that a client sending the wrong thing learns what to send.
+func jsonBody(c *fiber.Ctx) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+		return nil, fiber.ErrUnsupportedMediaType
+	}
+	return c.Body(), nil
+}
+
+// decodeJSON reads a JSON body into v. A body that is not JSON is a 415, unreadable JSON a
+// 400; a value of the wrong type is a 422 naming the field, like any other invalid field.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	err := json.Unmarshal(c.Body(), v)
+	body, err := jsonBody(c)
+	if err != nil {
+		return err
+	}
+	err = json.Unmarshal(body, v)
 	var te *json.UnmarshalTypeError
 	switch {
 	case err == nil:
@@ -258,8 +273,12 @@ func (h *Handler) APIUpdateCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	body, err := jsonBody(c)
+	if err != nil {
+		return err
+	}
 	var present map[string]json.RawMessage
-	if err := json.Unmarshal(c.Body(), &present); err != nil || present == nil {
+	if err := json.Unmarshal(body, &present); err != nil || present == nil {
 		return models.ErrBadInput
 	}
 	var in struct {
