@@ -29,11 +29,12 @@ func apiServer(t *testing.T, e *testEnv) string {
 	return "http://" + ln.Addr().String()
 }
 
-// badRequest is one way of asking wrongly.
+// badRequest is one way of asking wrongly, with the status it gets (0: any 4xx).
 type badRequest struct {
 	name  string
 	body  bool // sent only to the routes that read a body
 	build func(method, url string) *http.Request
+	want  int
 }
 
 func withBody(ct, body string) func(method, url string) *http.Request {
@@ -46,16 +47,16 @@ func withBody(ct, body string) func(method, url string) *http.Request {
 
 var badRequests = []badRequest{
 	{"multipart body", true, withBody("multipart/form-data; boundary=xx",
-		"--xx\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nraid\r\n--xx--\r\n")},
-	{"broken multipart body", true, withBody("multipart/form-data; boundary=xx", "--xx\r\nno header\r\n\r\nraid")},
-	{"form body", true, withBody("application/x-www-form-urlencoded", "category=raid&summary=x")},
-	{"text body", true, withBody("text/plain", "category: raid")},
+		"--xx\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nraid\r\n--xx--\r\n"), 415},
+	{"broken multipart body", true, withBody("multipart/form-data; boundary=xx", "--xx\r\nno header\r\n\r\nraid"), 415},
+	{"form body", true, withBody("application/x-www-form-urlencoded", "category=raid&summary=x"), 415},
+	{"text body", true, withBody("text/plain", "category: raid"), 415},
 	{"JSON without a content type", true, func(method, url string) *http.Request {
 		req, _ := http.NewRequest(method, url, strings.NewReader(`{"category":"raid"}`))
 		return req
-	}},
-	{"malformed JSON", true, withBody("application/json", `{"category": "raid",`)},
-	{"JSON of the wrong shape", true, withBody("application/json", `["category", "raid"]`)},
+	}, 0},
+	{"malformed JSON", true, withBody("application/json", `{"category": "raid",`), 400},
+	{"JSON of the wrong shape", true, withBody("application/json", `["category", "raid"]`), 400},
 }
 
 // rawRequest sends head (a request line and headers, without the blank line) on a
@@ -135,7 +136,9 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 				continue // a GET reads no body: it would rightly ignore it
 			}
 			what := fmt.Sprintf("%s %s with a %s", rt.Method, rt.Path, br.name)
-			checkAPIError(t, what, send(br.build(rt.Method, path(rt)), tok), false)
+			if st, code := checkAPIError(t, what, send(br.build(rt.Method, path(rt)), tok), false); br.want != 0 && st != br.want {
+				t.Errorf("%s: %d %s, want %d", what, st, code, br.want)
+			}
 		}
 		for _, m := range []string{"PUT", "DELETE", "POST", "PATCH", "GET"} {
 			if strings.Contains(strings.Join(methods[rt.Path], " "), m) {

@@ -14,32 +14,32 @@ import (
 	"himoya/models"
 )
 
-// jsonBody is the request's body, if it is JSON: a body of another type (a form, multipart,
-// text) is a 415, so that a client sending the wrong thing learns what to send.
-func jsonBody(c *fiber.Ctx) ([]byte, error) {
+// notJSON is the error for a body that could not be read as JSON: a 415 when it said it
+// was something else (a form, multipart, text), so that the client learns what to send; a
+// 400 when it said it was JSON. A JSON body under another content type (curl -d sends
+// JSON as a form) is read as JSON: the API reads nothing else.
+func notJSON(c *fiber.Ctx) error {
 	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
-		return nil, fiber.ErrUnsupportedMediaType
+	if err == nil && (mt == fiber.MIMEApplicationJSON || strings.HasSuffix(mt, "+json")) {
+		return models.ErrBadInput
 	}
-	return c.Body(), nil
+	return fiber.ErrUnsupportedMediaType
 }
 
-// decodeJSON reads a JSON body into v. A body that is not JSON is a 415, unreadable JSON a
-// 400; a value of the wrong type is a 422 naming the field, like any other invalid field.
+// decodeJSON reads a JSON body into v. A body that is not JSON is a 415 or a 400 (notJSON);
+// a value of the wrong type is a 422 naming the field, like any other invalid field.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
-	err = json.Unmarshal(body, v)
+	err := json.Unmarshal(c.Body(), v)
 	var te *json.UnmarshalTypeError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &te) && te.Field != "":
 		return &models.ValidationError{Fields: map[string]string{jsonField(te.Field): "must be a " + jsonType(te.Type.String())}}
+	case errors.As(err, &te):
+		return models.ErrBadInput // JSON, but not an object
 	default:
-		return models.ErrBadInput
+		return notJSON(c)
 	}
 }
 
@@ -273,12 +273,14 @@ func (h *Handler) APIUpdateCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
 	var present map[string]json.RawMessage
-	if err := json.Unmarshal(body, &present); err != nil || present == nil {
+	if err := json.Unmarshal(c.Body(), &present); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return models.ErrBadInput // JSON, but not an object
+		}
+		return notJSON(c)
+	} else if present == nil {
 		return models.ErrBadInput
 	}
 	var in struct {
