@@ -25,7 +25,7 @@ import (
 // end is not marked in a page, so each candidate is tried at every length.
 func readableInFiles(t *testing.T, path string, k *models.Keyring) string {
 	t.Helper()
-	re := regexp.MustCompile(`hk1\.[0-9]+\.[A-Za-z0-9+/]{20,}`)
+	re := regexp.MustCompile(`hk[0-9]+\.[0-9]+\.[A-Za-z0-9+/]{20,}`)
 	var out []string
 	for _, file := range []string{path, path + "-wal"} {
 		data, err := os.ReadFile(file)

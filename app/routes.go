@@ -1,6 +1,9 @@
 package app
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/handlers"
@@ -116,12 +119,46 @@ func Routes() []Route {
 }
 
 // register mounts the static files and every route of the table behind its access check.
+// What no route answers is a 405, with the methods the path takes, when the path is a
+// route's, and a 404 otherwise (JSON on the API, a page elsewhere: see handlers.Error).
 func register(a *fiber.App, h *handlers.Handler) {
 	a.Use("/static", static())
-	for _, r := range Routes() {
+	routes := Routes()
+	for _, r := range routes {
 		a.Add(r.Method, r.Path, guard(r.Access), r.Handler(h))
 	}
-	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	a.Use(func(c *fiber.Ctx) error {
+		if methods := allowedMethods(routes, c.Path()); len(methods) > 0 {
+			c.Set(fiber.HeaderAllow, strings.Join(methods, ", "))
+			return fiber.ErrMethodNotAllowed
+		}
+		return fiber.ErrNotFound
+	})
+}
+
+// allowedMethods lists the methods of the routes whose pattern matches path, as Fiber
+// matches them by default: a parameter (:id) takes one segment, letters match in either
+// case, and a trailing slash is ignored.
+func allowedMethods(routes []Route, path string) []string {
+	segs := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	var out []string
+	for _, r := range routes {
+		pat := strings.Split(strings.TrimSuffix(r.Path, "/"), "/")
+		if len(pat) != len(segs) || slices.Contains(out, r.Method) {
+			continue
+		}
+		match := true
+		for i, p := range pat {
+			if !(strings.HasPrefix(p, ":") && segs[i] != "") && !strings.EqualFold(p, segs[i]) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, r.Method)
+		}
+	}
+	return out
 }
 
 // guard is the one access check every route passes through.

@@ -38,14 +38,18 @@ func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
 	h := &handlers.Handler{Store: s, CSRF: csrf, Notes: notes}
 	a := fiber.New(fiber.Config{
 		// Values from the request are copied, so none outlives its buffer (a Fiber v2 trap).
-		Immutable:             true,
-		BodyLimit:             1 << 20,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		Views:                 engine,
-		ErrorHandler:          h.Error,
-		DisableStartupMessage: true,
+		Immutable: true,
+		BodyLimit: 1 << 20,
+		// fasthttp would otherwise parse a multipart body while reading the request, before
+		// any route, and on a malformed one forget the whole request, its path too: the error
+		// could then not be answered as the API's (JSON). Bodies are read by the handlers.
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		Views:                        engine,
+		ErrorHandler:                 h.Error,
+		DisableStartupMessage:        true,
 	})
 	a.Use(recover.New())
 	a.Use(requestid.New())

@@ -191,8 +191,8 @@ func stringPaths(typ reflect.Type, prefix string, seen map[string]bool) []textPa
 	return out
 }
 
-// jsonAt returns a pointer-free handle on the string at path in a decoded JSON body, to read
-// or replace it.
+// jsonAt returns functions that read and replace the string at path in a decoded JSON body
+// (the first element of a list).
 func jsonAt(body map[string]any, path string) (get func() (string, bool), set func(string)) {
 	parts := strings.Split(path, ".")
 	var cur any = body
@@ -246,7 +246,7 @@ func TestTextThatIsNotTextIsRefused(t *testing.T) {
 	b := e.login("admin@example.org")
 	raw := sqliteFile(t, e.Path)
 	cs := func() caseOut {
-		return generic2case(t, e, tok, validCase())
+		return openCaseAPI(t, e, tok, validCase())
 	}
 
 	// The API: each route that takes a body, with the struct it decodes into and a valid body
@@ -500,8 +500,8 @@ type formField struct {
 	text bool
 }
 
-// generic2case opens a case through the API.
-func generic2case(t *testing.T, e *testEnv, tok string, body map[string]any) caseOut {
+// openCaseAPI opens a case through the API.
+func openCaseAPI(t *testing.T, e *testEnv, tok string, body map[string]any) caseOut {
 	t.Helper()
 	var out caseOut
 	if st := e.api("POST", "/api/v1/cases", tok, body, &out); st != 201 {

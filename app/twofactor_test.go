@@ -73,7 +73,7 @@ func TestTwoFactorEnrolAndLogin(t *testing.T) {
 			t.Fatal("the database holds the secret or a recovery code in clear")
 		}
 	}
-	if !strings.HasPrefix(raw[0], "hk1.") {
+	if !strings.HasPrefix(raw[0], "hk2.") {
 		t.Fatal("the TOTP secret is not sealed")
 	}
 

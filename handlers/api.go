@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +14,20 @@ import (
 	"himoya/models"
 )
 
-// decodeJSON reads a JSON body into v. Unreadable JSON is a 400; a value of the wrong type
-// is a 422 naming the field, like any other invalid field.
+// notJSON is the error for a body that could not be read as JSON: a 415 when it said it
+// was something else (a form, multipart, text), so that the client learns what to send; a
+// 400 when it said it was JSON. A JSON body under another content type (curl -d sends
+// JSON as a form) is read as JSON: the API reads nothing else.
+func notJSON(c *fiber.Ctx) error {
+	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err == nil && (mt == fiber.MIMEApplicationJSON || strings.HasSuffix(mt, "+json")) {
+		return models.ErrBadInput
+	}
+	return fiber.ErrUnsupportedMediaType
+}
+
+// decodeJSON reads a JSON body into v. A body that is not JSON is a 415 or a 400 (notJSON);
+// a value of the wrong type is a 422 naming the field, like any other invalid field.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	err := json.Unmarshal(c.Body(), v)
 	var te *json.UnmarshalTypeError
@@ -23,8 +36,10 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return nil
 	case errors.As(err, &te) && te.Field != "":
 		return &models.ValidationError{Fields: map[string]string{jsonField(te.Field): "must be a " + jsonType(te.Type.String())}}
+	case errors.As(err, &te):
+		return models.ErrBadInput // JSON, but not an object
 	default:
-		return models.ErrBadInput
+		return notJSON(c)
 	}
 }
 
@@ -259,7 +274,13 @@ func (h *Handler) APIUpdateCase(c *fiber.Ctx) error {
 		return err
 	}
 	var present map[string]json.RawMessage
-	if err := json.Unmarshal(c.Body(), &present); err != nil || present == nil {
+	if err := json.Unmarshal(c.Body(), &present); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return models.ErrBadInput // JSON, but not an object
+		}
+		return notJSON(c)
+	} else if present == nil {
 		return models.ErrBadInput
 	}
 	var in struct {

@@ -85,7 +85,7 @@ func (h *Handler) CheckCSRF(c *fiber.Ctx) error {
 	}
 	expected, _ := c.Locals(localCSRF).(string)
 	if expected == "" || tok != expected {
-		return fiber.NewError(fiber.StatusForbidden, "This form has expired or did not come from himoya. Go back, reload the page and try again.")
+		return errFormExpired
 	}
 	return c.Next()
 }

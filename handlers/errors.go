@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
@@ -41,27 +42,45 @@ func classify(err error) (int, apiError) {
 		return fiber.StatusUnauthorized, apiError{"unauthenticated", err.Error(), nil}
 	case errors.Is(err, models.ErrBadInput):
 		return fiber.StatusBadRequest, apiError{"bad_request", "The request could not be read: send valid JSON or form data.", nil}
+	case errors.Is(err, errFormExpired):
+		return fiber.StatusForbidden, apiError{"forbidden", errFormExpired.Message, nil}
 	case errors.As(err, &fe):
-		code := "error"
-		switch fe.Code {
-		case fiber.StatusNotFound:
-			code = "not_found"
-		case fiber.StatusMethodNotAllowed:
-			code = "method_not_allowed"
-		case fiber.StatusRequestEntityTooLarge:
-			code = "too_large"
-		case fiber.StatusForbidden:
-			code = "forbidden"
-		case fiber.StatusBadRequest:
-			code = "bad_request"
-		}
 		if fe.Code >= 500 {
 			return fe.Code, apiError{"internal", "Something went wrong on our side; nothing was saved. Try again.", nil}
 		}
-		return fe.Code, apiError{code, fe.Message, nil}
+		if e, ok := requestErrors[fe.Code]; ok {
+			return fe.Code, e
+		}
+		return fe.Code, apiError{"error", http.StatusText(fe.Code) + ".", nil}
 	default:
 		return fiber.StatusInternalServerError, apiError{"internal", "Something went wrong on our side; nothing was saved. Try again.", nil}
 	}
+}
+
+// requestErrors are the answers, in himoya's words, to the errors that Fiber and its HTTP
+// server raise themselves (no route, wrong method, a body too large or unreadable): their own
+// text can describe the server's internals, e.g. how a multipart body failed to parse.
+var requestErrors = map[int]apiError{
+	fiber.StatusBadRequest:                  {"bad_request", "The request could not be read.", nil},
+	fiber.StatusForbidden:                   {"forbidden", "Your role does not allow this.", nil},
+	fiber.StatusNotFound:                    {"not_found", "Not found.", nil},
+	fiber.StatusMethodNotAllowed:            {"method_not_allowed", "This address does not take this method: see the Allow header.", nil},
+	fiber.StatusRequestTimeout:              {"timeout", "The request took too long to arrive.", nil},
+	fiber.StatusRequestEntityTooLarge:       {"too_large", "The request's body is too large (at most 1 MiB).", nil},
+	fiber.StatusUnsupportedMediaType:        {"unsupported_media_type", "Send the body as JSON, with Content-Type: application/json.", nil},
+	fiber.StatusRequestHeaderFieldsTooLarge: {"headers_too_large", "The request's headers are too large.", nil},
+}
+
+// errFormExpired refuses a form post whose CSRF token is missing or wrong.
+var errFormExpired = fiber.NewError(fiber.StatusForbidden,
+	"This form has expired or did not come from himoya. Go back, reload the page and try again.")
+
+// answersJSON reports whether an error is answered as JSON: on the API and the health checks,
+// and for a request the HTTP server could not read to its end (a broken body), which it
+// forgets entirely before the error reaches here, its path and Host header too: it may have
+// been the API's, and JSON is what the API promises.
+func answersJSON(c *fiber.Ctx) bool {
+	return isAPI(c) || c.Path() == "/healthz" || c.Path() == "/readyz" || len(c.Request().Header.Host()) == 0
 }
 
 // errorPage is the page shown for an error.
@@ -79,7 +98,7 @@ func (h *Handler) Error(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		slog.Error("request failed", "id", c.Locals(requestid.ConfigDefault.ContextKey), "route", c.Route().Path, "err", err)
 	}
-	if isAPI(c) || c.Path() == "/healthz" || c.Path() == "/readyz" {
+	if answersJSON(c) {
 		return c.Status(status).JSON(fiber.Map{"error": body})
 	}
 	if status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {

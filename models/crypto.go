@@ -233,13 +233,68 @@ func (k *Keyring) maybeReload() error {
 	return k.Reload()
 }
 
-// sealedPrefix starts every sealed value: "hk1.<key id>.<base64 of nonce and ciphertext>".
-const sealedPrefix = "hk1."
+// A sealed value is "<format>.<key id>.<base64 of nonce and ciphertext>", and its format
+// says how the plain text was prepared:
+//
+//   - hk1 (before padding): the text itself, with aadV1. Such values are still opened;
+//     `himoya keys rotate` re-seals them as hk2.
+//   - hk2: the text padded to a bucket size (padBucket), with aadV2, so that the length of a
+//     sealed value tells only the bucket of the text's length, not the length: "Ali" and a
+//     twenty-letter name in Cyrillic seal to values of the same length.
+//
+// Each format has its own additional data, so that a value cannot be passed off as the other
+// format (an hk2 value relabelled hk1 would open with its padding, and is refused instead).
+const (
+	sealedV1 = "hk1."
+	sealedV2 = "hk2."
+	// sealedPrefix starts every value sealed now.
+	sealedPrefix = sealedV2
+	// sealedLike matches a sealed value of any format in SQL LIKE.
+	sealedLike = "hk_.%"
+)
 
-// aad binds every sealed value to himoya's personal-data format.
-var aad = []byte("himoya personal data v1")
+var (
+	aadV1 = []byte("himoya personal data v1")
+	aadV2 = []byte("himoya personal data v2")
+)
 
-// Seal encrypts plain with the active key. The empty string stays empty (erased data).
+// padBucket is the length a text of n bytes is padded to, its marker byte included: 64, 128,
+// 256, 512 or 1024 bytes, then the next multiple of 1024. Names, phone numbers and short
+// notes all fall in the first bucket; a summary shows its length to the kilobyte at most.
+func padBucket(n int) int {
+	n++ // the marker
+	for b := 64; b <= 1024; b *= 2 {
+		if n <= b {
+			return b
+		}
+	}
+	return (n + 1023) / 1024 * 1024
+}
+
+// pad appends the marker byte 0x80 and then zero bytes up to the bucket size (ISO/IEC
+// 7816-4 padding): unambiguous whatever the text, since unpad removes the zeros after the
+// last 0x80 and that byte.
+func pad(plain string) []byte {
+	out := make([]byte, padBucket(len(plain)))
+	copy(out, plain)
+	out[len(plain)] = 0x80
+	return out
+}
+
+// unpad undoes pad.
+func unpad(b []byte) ([]byte, bool) {
+	i := len(b) - 1
+	for i >= 0 && b[i] == 0 {
+		i--
+	}
+	if i < 0 || b[i] != 0x80 {
+		return nil, false
+	}
+	return b[:i], true
+}
+
+// Seal encrypts plain with the active key, padded (format hk2). The empty string stays empty
+// (erased data).
 func (k *Keyring) Seal(plain string) (string, error) {
 	if plain == "" {
 		return "", nil
@@ -254,17 +309,17 @@ func (k *Keyring) Seal(plain string) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	out := gcm.Seal(nonce, nonce, []byte(plain), aad)
-	return sealedPrefix + strconv.FormatUint(uint64(id), 10) + "." + base64.RawStdEncoding.EncodeToString(out), nil
+	out := gcm.Seal(nonce, nonce, pad(plain), aadV2)
+	return sealedV2 + strconv.FormatUint(uint64(id), 10) + "." + base64.RawStdEncoding.EncodeToString(out), nil
 }
 
-// Open decrypts a value made by Seal. A value under a key this keyring does not know makes it
-// read the key file again once (another process may have rotated the keys).
+// Open decrypts a value made by Seal, of either format. A value under a key this keyring does
+// not know makes it read the key file again once (another process may have rotated the keys).
 func (k *Keyring) Open(sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
-	id, body, ok := splitSealed(sealed)
+	padded, id, body, ok := splitSealed(sealed)
 	if !ok {
 		return "", errors.New("personal data: a stored value is not sealed")
 	}
@@ -286,27 +341,39 @@ func (k *Keyring) Open(sealed string) (string, error) {
 	if err != nil || len(raw) < gcm.NonceSize() {
 		return "", errors.New("personal data: a sealed value is damaged")
 	}
+	aad := aadV1
+	if padded {
+		aad = aadV2
+	}
 	plain, err := gcm.Open(nil, raw[:gcm.NonceSize()], raw[gcm.NonceSize():], aad)
 	if err != nil {
 		return "", errors.New("personal data: a sealed value does not open with its key (damaged or wrong key file)")
 	}
+	if padded {
+		if plain, ok = unpad(plain); !ok {
+			return "", errors.New("personal data: a sealed value is damaged (its padding)")
+		}
+	}
 	return string(plain), nil
 }
 
-func splitSealed(s string) (uint32, string, bool) {
-	rest, ok := strings.CutPrefix(s, sealedPrefix)
-	if !ok {
-		return 0, "", false
+// splitSealed reads a sealed value's format (padded: hk2), key id and body.
+func splitSealed(s string) (padded bool, id uint32, body string, ok bool) {
+	rest, v1 := strings.CutPrefix(s, sealedV1)
+	if !v1 {
+		if rest, ok = strings.CutPrefix(s, sealedV2); !ok {
+			return false, 0, "", false
+		}
 	}
 	idStr, body, ok := strings.Cut(rest, ".")
 	if !ok {
-		return 0, "", false
+		return false, 0, "", false
 	}
-	id, err := strconv.ParseUint(idStr, 10, 32)
+	n, err := strconv.ParseUint(idStr, 10, 32)
 	if err != nil {
-		return 0, "", false
+		return false, 0, "", false
 	}
-	return uint32(id), body, true
+	return !v1, uint32(n), body, true
 }
 
 // Blind is the blind index of s for a purpose: hex of HMAC-SHA256 under the index key.

@@ -3,7 +3,10 @@ package models
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +38,7 @@ func TestSealOpen(t *testing.T) {
 	}
 	a, _ := k.Seal("Фаррух")
 	b, _ := k.Seal("Фаррух")
-	if a == b || !strings.HasPrefix(a, "hk1.1.") || strings.Contains(a, "Фаррух") {
+	if a == b || !strings.HasPrefix(a, "hk2.1.") || strings.Contains(a, "Фаррух") {
 		t.Fatalf("sealed %q %q", a, b)
 	}
 	if p, err := k.Open(a); err != nil || p != "Фаррух" {
@@ -140,13 +143,13 @@ func TestRotateKeysWhileServing(t *testing.T) {
 	}
 	for _, pc := range sealedColumns() {
 		var n int64
-		cli.db.Table(pc.table).Where(pc.column + " <> '' AND " + pc.column + " NOT LIKE 'hk1.2.%'").Count(&n)
+		cli.db.Table(pc.table).Where(pc.column + " <> '' AND " + pc.column + " NOT LIKE 'hk2.2.%'").Count(&n)
 		if n != 0 {
 			t.Errorf("%s.%s: %d values not under the new key", pc.table, pc.column, n)
 		}
 	}
 	var pending int64
-	cli.db.Table("two_factors").Where("pending LIKE 'hk1.2.%'").Count(&pending)
+	cli.db.Table("two_factors").Where("pending LIKE 'hk2.2.%'").Count(&pending)
 	if pending != 1 {
 		t.Errorf("the pending TOTP secret was not re-sealed")
 	}
@@ -266,7 +269,114 @@ func TestMigrationSealsPlainData(t *testing.T) {
 	}
 	var raw string
 	s2.db.Raw("SELECT summary FROM cases WHERE id = 1").Scan(&raw)
-	if !strings.HasPrefix(raw, "hk1.") {
+	if !strings.HasPrefix(raw, "hk2.") {
 		t.Fatalf("summary not sealed: %q", raw)
+	}
+}
+
+// sealUnpadded seals plain in the format before padding (hk1), as older versions did.
+func sealUnpadded(t *testing.T, k *Keyring, plain string) string {
+	t.Helper()
+	gcm := k.aeads[k.active]
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		t.Fatal(err)
+	}
+	out := gcm.Seal(nonce, nonce, []byte(plain), aadV1)
+	return fmt.Sprintf("hk1.%d.%s", k.active, base64.RawStdEncoding.EncodeToString(out))
+}
+
+// TestSealedLengthHidesTextLength: a value's length tells the bucket of its text's length,
+// not the length: a name of 3 letters and one of 20 Cyrillic letters (40 bytes) seal to the
+// same length; texts on either side of a bucket's edge do not; every one opens as it was.
+func TestSealedLengthHidesTextLength(t *testing.T) {
+	k, err := ParseKeyring(NewKeyFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	seal := func(plain string) string {
+		t.Helper()
+		v, err := k.Seal(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := k.Open(v); err != nil || got != plain {
+			t.Fatalf("%q opens as %q %v", plain, got, err)
+		}
+		return v
+	}
+	short, long := seal("Ali"), seal("Абдурахмонов Фаррух ")
+	if len([]rune("Абдурахмонов Фаррух ")) != 20 || len(short) != len(long) {
+		t.Errorf("sealed lengths %d and %d for names of 3 and 20 letters", len(short), len(long))
+	}
+	for _, tc := range []struct{ a, b int }{{63, 64}, {127, 128}, {1023, 1024}, {2047, 2048}} {
+		a, b := seal(strings.Repeat("x", tc.a)), seal(strings.Repeat("x", tc.b))
+		if len(a) >= len(b) {
+			t.Errorf("texts of %d and %d bytes seal to %d and %d: the bucket's edge is not where documented", tc.a, tc.b, len(a), len(b))
+		}
+	}
+	if a, b := seal(strings.Repeat("x", 1100)), seal(strings.Repeat("x", 2000)); len(a) != len(b) {
+		t.Errorf("texts of 1100 and 2000 bytes seal to %d and %d, want one length", len(a), len(b))
+	}
+	// Texts that end like the padding still come back whole.
+	for _, p := range []string{"\x80", "a\x80\x00", "\x00\x00", strings.Repeat("\x80", 63)} {
+		seal(p)
+	}
+	for n := 0; n < 3000; n++ {
+		if b := padBucket(n); b <= n || (b > 1024 && b%1024 != 0) || (b <= 1024 && b&(b-1) != 0) || b < 64 {
+			t.Fatalf("padBucket(%d) = %d", n, b)
+		}
+	}
+}
+
+// TestUnpaddedValuesStillOpen: a value sealed before padding (hk1) opens; a value whose
+// format is relabelled (hk1 as hk2, hk2 as hk1) does not, since each format has its own
+// additional data.
+func TestUnpaddedValuesStillOpen(t *testing.T) {
+	k, err := ParseKeyring(NewKeyFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := sealUnpadded(t, k, "Фаррух")
+	if p, err := k.Open(old); err != nil || p != "Фаррух" {
+		t.Fatalf("an hk1 value: %q %v", p, err)
+	}
+	if _, err := k.Open("hk2." + strings.TrimPrefix(old, "hk1.")); err == nil {
+		t.Error("an hk1 value relabelled hk2 opened")
+	}
+	v2, _ := k.Seal("Фаррух")
+	if _, err := k.Open("hk1." + strings.TrimPrefix(v2, "hk2.")); err == nil {
+		t.Error("an hk2 value relabelled hk1 opened")
+	}
+}
+
+// TestRotationPadsOldValues: a database whose values were sealed before padding reads as
+// before through the store, and a key rotation re-seals them padded under the new key.
+func TestRotationPadsOldValues(t *testing.T) {
+	old := ReloadEvery
+	ReloadEvery = 100 * time.Millisecond
+	defer func() { ReloadEvery = old }()
+	ctx := context.Background()
+	s := openTest(t)
+	cw := mkUser(t, s, "cw@example.org", RoleCaseworker)
+	cs := mkCase(t, s, cw)
+	v1 := sealUnpadded(t, s.keys, "hid in the kiosk")
+	if err := s.db.Exec("UPDATE cases SET summary = ? WHERE id = ?", v1, cs.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetCase(ctx, cw, cs.ID)
+	if err != nil || got.Summary != "hid in the kiosk" {
+		t.Fatalf("an hk1 summary through the store: %v %q", err, got.Summary)
+	}
+	if _, err := s.RotateKeys(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	var raw string
+	s.db.Raw("SELECT summary FROM cases WHERE id = ?", cs.ID).Scan(&raw)
+	if !strings.HasPrefix(raw, "hk2.2.") {
+		t.Errorf("after the rotation the summary is %.10q…, want hk2.2.", raw)
+	}
+	if got, err := s.GetCase(ctx, cw, cs.ID); err != nil || got.Summary != "hid in the kiosk" {
+		t.Fatalf("after the rotation: %v %q", err, got.Summary)
 	}
 }

@@ -71,8 +71,9 @@ func sealedColumns() []sealedColumn {
 	return append(out, sealedColumn{"two_factors", "secret", "user_id"}, sealedColumn{"two_factors", "pending", "user_id"})
 }
 
-// resealOnce re-seals every value not under the key pattern current, batch by batch, and
-// returns how many it changed.
+// resealOnce re-seals every value not under the key pattern current (the current format and
+// key), batch by batch, and returns how many it changed: values of an older format under the
+// active key are re-sealed too, so that a rotation also pads what was sealed before padding.
 func (s *Store) resealOnce(ctx context.Context, current string) (int, error) {
 	total := 0
 	for _, pc := range sealedColumns() {
@@ -82,7 +83,7 @@ func (s *Store) resealOnce(ctx context.Context, current string) (int, error) {
 				Value string
 			}
 			err := s.rdb(ctx).Table(pc.table).Select(pc.key+" AS id, "+pc.column+" AS value").
-				Where(pc.column+" LIKE ? AND "+pc.column+" NOT LIKE ?", sealedPrefix+"%", current).
+				Where(pc.column+" LIKE ? AND "+pc.column+" NOT LIKE ?", sealedLike, current).
 				Order(pc.key).Limit(rotateBatch).Find(&rows).Error
 			if err != nil {
 				return total, err

@@ -372,7 +372,7 @@ func migrate0003(tx *gorm.DB) error {
 			Value string
 		}
 		err := tx.Table(pc.table).Select("id, "+pc.column+" AS value").
-			Where(pc.column+" <> '' AND "+pc.column+" NOT LIKE ?", sealedPrefix+"%").Find(&rows).Error
+			Where(pc.column+" <> '' AND "+pc.column+" NOT LIKE ?", sealedLike).Find(&rows).Error
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 10, 0
 // marked in a page, so each candidate is tried at every length.
 func sealedIn(t *testing.T, s *Store, path string) []string {
 	t.Helper()
-	re := regexp.MustCompile(`hk1\.[0-9]+\.[A-Za-z0-9+/]{20,}`)
+	re := regexp.MustCompile(`hk[0-9]+\.[0-9]+\.[A-Za-z0-9+/]{20,}`)
 	var out []string
 	for _, file := range []string{path, path + "-wal"} {
 		data, err := os.ReadFile(file)
