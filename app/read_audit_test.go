@@ -136,3 +136,26 @@ func TestEveryReadOfRecordsIsAudited(t *testing.T) {
 		t.Errorf("lookup entry: %s %q", last.Action, last.Detail)
 	}
 }
+
+// TestRequestIDIsHimoyas: a request id a client sends is neither echoed in the response's
+// headers nor written into the audit log: the id is always himoya's own.
+func TestRequestIDIsHimoyas(t *testing.T) {
+	e := newTestEnv(t)
+	e.user("cw@example.org", models.RoleCaseworker)
+	tok := e.token("cw@example.org")
+	e.adminFor(t)
+	const sent = "=HYPERLINK(\"http://x\")"
+	e.userText = []string{sent}
+	req := httptest.NewRequest("GET", "/api/v1/cases", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("X-Request-ID", sent)
+	resp := e.do(req)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Request-ID") == "" {
+		t.Fatalf("status %d, request id %q", resp.StatusCode, resp.Header.Get("X-Request-ID"))
+	}
+	_, last := auditTotal(t, e)
+	if last.Action != models.AuditCaseList || last.RequestID == sent || last.RequestID != resp.Header.Get("X-Request-ID") {
+		t.Errorf("audit entry %s with request id %q, answer's %q", last.Action, last.RequestID, resp.Header.Get("X-Request-ID"))
+	}
+}

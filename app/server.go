@@ -52,6 +52,12 @@ func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
 		DisableStartupMessage:        true,
 	})
 	a.Use(recover.New())
+	// A request's id is always himoya's own: one a client sends would be text of theirs echoed
+	// in a response header and written into the audit log.
+	a.Use(func(c *fiber.Ctx) error {
+		c.Request().Header.Del(fiber.HeaderXRequestID)
+		return c.Next()
+	})
 	a.Use(requestid.New())
 	a.Use(accessLog)
 	a.Use(securityHeaders)

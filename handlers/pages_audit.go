@@ -135,7 +135,7 @@ func (h *Handler) ExportAudit(c *fiber.Ctx) error {
 }
 
 // auditCSVRow is one entry as a row of the export: ids as numbers, every text through the
-// formula guard (the request id, for one, is whatever the client sent as X-Request-ID).
+// formula guard.
 func auditCSVRow(e *models.AuditEntry, loc *time.Location) []string {
 	opt := func(p *uint) string {
 		if p == nil {
