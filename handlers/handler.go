@@ -41,7 +41,8 @@ type Page struct {
 	Errors map[string]string
 	// Nav marks the current section in the menu.
 	Nav string
-	// Refresh, when not 0, makes the page reload itself every so many seconds (no script).
+	// Refresh, when not 0, makes the page update itself every so many seconds, without
+	// reloading (views/static/live.js).
 	Refresh int
 }
 

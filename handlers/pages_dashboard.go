@@ -10,7 +10,8 @@ import (
 	"himoya/models"
 )
 
-// refreshSeconds is how often the live dashboard reloads itself (a meta refresh: no script).
+// refreshSeconds is how often the live dashboard updates itself (views/static/live.js; without
+// script, a link refreshes it).
 const refreshSeconds = 60
 
 // pageList is how many cases of each list the page shows (the API gives models.ListLimit):
