@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"himoya/models/stats"
+
 	"html/template"
 	"strconv"
 	"strings"
@@ -20,11 +22,11 @@ const pageList = 15
 // dashboardPage is the supervisors' dashboard.
 type dashboardPage struct {
 	Page
-	D *models.Dashboard
+	D *stats.Dashboard
 	// Critical and Overdue are the first cases of the dashboard's lists, Warnings the
 	// first early warnings.
-	Critical, Overdue []models.WaitingCase
-	Warnings          []models.EarlyWarning
+	Critical, Overdue []stats.WaitingCase
+	Warnings          []stats.EarlyWarning
 	// At is the moment shown, for the look-back form (a datetime-local value when looking back).
 	At string
 	// Zone is the organisation's time zone, whose midnight starts "today".
@@ -49,7 +51,7 @@ type dayRow struct {
 // myWorkPage is a caseworker's own dashboard.
 type myWorkPage struct {
 	Page
-	W         *models.MyWork
+	W         *stats.MyWork
 	Urgencies []urgencyCount
 }
 
@@ -66,11 +68,11 @@ func (h *Handler) ShowDashboard(c *fiber.Ctx) error {
 	if !u.Can(models.RoleSupervisor) {
 		return h.showMyWork(c, u)
 	}
-	at, err := h.Store.ParseAsOf(c.Query("at"))
+	at, err := h.Stats.ParseAsOf(c.Query("at"))
 	if err != nil {
 		return err
 	}
-	d, err := h.Store.Dashboard(c.UserContext(), u, at, h.Store.DashboardRules)
+	d, err := h.Stats.Dashboard(c.UserContext(), u, at, h.Rules)
 	if err != nil {
 		return err
 	}
@@ -80,7 +82,7 @@ func (h *Handler) ShowDashboard(c *fiber.Ctx) error {
 
 // layoutDashboard lays out a dashboard: the first cases of each list, and the charts with the
 // rows of the tables beside them.
-func (h *Handler) layoutDashboard(c *fiber.Ctx, d *models.Dashboard) *dashboardPage {
+func (h *Handler) layoutDashboard(c *fiber.Ctx, d *stats.Dashboard) *dashboardPage {
 	at := d.At.In(h.Store.Loc)
 	p := &dashboardPage{Page: h.page(c, "Dashboard", "dashboard"), D: d, Zone: h.Store.Loc.String(),
 		Critical: d.CriticalUnassigned[:min(pageList, len(d.CriticalUnassigned))], Overdue: d.Overdue[:min(pageList, len(d.Overdue))],
@@ -116,7 +118,7 @@ func (h *Handler) layoutDashboard(c *fiber.Ctx, d *models.Dashboard) *dashboardP
 }
 
 // dayChart draws the calls per day, stacked by category.
-func dayChart(s models.CallSeries) ([]chartSeries, template.HTML) {
+func dayChart(s stats.CallSeries) ([]chartSeries, template.HTML) {
 	series := make([]chartSeries, len(s.Series))
 	parts := make([]string, len(s.Series))
 	for i, x := range s.Series {
@@ -139,7 +141,7 @@ func dayChart(s models.CallSeries) ([]chartSeries, template.HTML) {
 // showMyWork shows a caseworker their open cases, those not started in time and the queue of
 // unassigned critical cases.
 func (h *Handler) showMyWork(c *fiber.Ctx, u *models.User) error {
-	w, err := h.Store.MyWork(c.UserContext(), u, h.Store.Now(), h.Store.DashboardRules)
+	w, err := h.Stats.MyWork(c.UserContext(), u, h.Store.Now(), h.Rules)
 	if err != nil {
 		return err
 	}

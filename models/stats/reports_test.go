@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"archive/zip"
 	"bytes"
 	"compress/zlib"
@@ -33,10 +35,10 @@ import (
 //	calls without a case: 23 Mar 12:00 consultation (caller KG, phone), 24 Mar 10:00 raid
 //	(no caller, Telegram).
 type reportFixture struct {
-	s       *Store
-	sup, cw *User
+	s       *Stats
+	sup, cw *models.User
 	clock   time.Time
-	a, b, c *Case
+	a, b, c *models.Case
 	moscow  *time.Location
 	ctx     context.Context
 	t       *testing.T
@@ -51,7 +53,7 @@ func (f *reportFixture) at(s string) {
 	f.clock = t
 }
 
-func (f *reportFixture) open(received string, in IntakeInput) *Case {
+func (f *reportFixture) open(received string, in models.IntakeInput) *models.Case {
 	f.t.Helper()
 	in.ReceivedAt = received
 	if in.Summary == "" {
@@ -64,14 +66,14 @@ func (f *reportFixture) open(received string, in IntakeInput) *Case {
 	return cs
 }
 
-func (f *reportFixture) move(cs *Case, by *User, in TransitionInput) {
+func (f *reportFixture) move(cs *models.Case, by *models.User, in models.TransitionInput) {
 	f.t.Helper()
 	if _, err := f.s.Transition(f.ctx, by, cs.ID, in); err != nil {
 		f.t.Fatalf("move %s to %s: %v", cs.Reference, in.To, err)
 	}
 }
 
-func (f *reportFixture) call(in ContactInput) {
+func (f *reportFixture) call(in models.ContactInput) {
 	f.t.Helper()
 	if _, err := f.s.LogContact(f.ctx, f.cw, in); err != nil {
 		f.t.Fatal(err)
@@ -84,8 +86,8 @@ func newEmptyFixture(t *testing.T) *reportFixture {
 	f := &reportFixture{s: s, moscow: s.Loc, ctx: context.Background(), t: t}
 	s.Now = func() time.Time { return f.clock }
 	f.at("2024-03-01 09:00")
-	f.sup = mkUser(t, s, "sup@example.org", RoleSupervisor)
-	f.cw = mkUser(t, s, "cw@example.org", RoleCaseworker)
+	f.sup = mkUser(t, s, "sup@example.org", models.RoleSupervisor)
+	f.cw = mkUser(t, s, "cw@example.org", models.RoleCaseworker)
 	return f
 }
 
@@ -94,37 +96,37 @@ func newReportFixture(t *testing.T) *reportFixture {
 	three := 3
 
 	f.at("2024-03-23 00:00")
-	f.a = f.open("2024-03-22T23:59", IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: "raid", Region: "RU-MOW"}})
+	f.a = f.open("2024-03-22T23:59", models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: "raid", Region: "RU-MOW"}})
 	f.at("2024-03-23 00:05")
-	f.b = f.open("2024-03-23T00:01", IntakeInput{Channel: "phone", Caller: CallerInput{Name: "Farrukh", Phone: "+992931234567", Citizenship: "TJ"},
-		CaseFields: CaseFields{Category: "raid", Categories: []string{"illegal_detention"}, Region: "RU-MOW", Perpetrator: "police",
+	f.b = f.open("2024-03-23T00:01", models.IntakeInput{Channel: "phone", Caller: models.CallerInput{Name: "Farrukh", Phone: "+992931234567", Citizenship: "TJ"},
+		CaseFields: models.CaseFields{Category: "raid", Categories: []string{"illegal_detention"}, Region: "RU-MOW", Perpetrator: "police",
 			PeopleAffected: &three, Urgency: "critical"}})
 	f.at("2024-03-23 00:30")
-	f.move(f.a, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+	f.move(f.a, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
 	f.at("2024-03-23 00:40")
-	f.move(f.a, f.cw, TransitionInput{To: "in_progress"})
+	f.move(f.a, f.cw, models.TransitionInput{To: "in_progress"})
 	f.at("2024-03-23 01:00")
-	f.move(f.b, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+	f.move(f.b, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
 	f.at("2024-03-23 02:00")
-	f.move(f.b, f.cw, TransitionInput{To: "in_progress"})
+	f.move(f.b, f.cw, models.TransitionInput{To: "in_progress"})
 	f.at("2024-03-23 12:00")
-	f.call(ContactInput{ReceivedAt: "2024-03-23T12:00", Channel: "phone", Category: "consultation",
-		Caller: CallerInput{Name: "Dilshod", Phone: "+996555123456", Citizenship: "KG"}, Summary: "Asked about a patent"})
+	f.call(models.ContactInput{ReceivedAt: "2024-03-23T12:00", Channel: "phone", Category: "consultation",
+		Caller: models.CallerInput{Name: "Dilshod", Phone: "+996555123456", Citizenship: "KG"}, Summary: "Asked about a patent"})
 	f.at("2024-03-23 15:00")
-	f.call(ContactInput{ReceivedAt: "2024-03-23T15:00", Channel: "phone", CaseID: &f.a.ID, Summary: "Brother called"})
+	f.call(models.ContactInput{ReceivedAt: "2024-03-23T15:00", Channel: "phone", CaseID: &f.a.ID, Summary: "Brother called"})
 	f.at("2024-03-23 20:00")
-	f.move(f.a, f.cw, TransitionInput{To: "resolved", Outcome: "fine_paid"})
+	f.move(f.a, f.cw, models.TransitionInput{To: "resolved", Outcome: "fine_paid"})
 	f.at("2024-03-24 10:00")
-	f.call(ContactInput{ReceivedAt: "2024-03-24T10:00", Channel: "telegram", Category: "raid", Summary: "Raid at a dormitory"})
-	f.move(f.b, f.cw, TransitionInput{To: "resolved", Outcome: "released"})
+	f.call(models.ContactInput{ReceivedAt: "2024-03-24T10:00", Channel: "telegram", Category: "raid", Summary: "Raid at a dormitory"})
+	f.move(f.b, f.cw, models.TransitionInput{To: "resolved", Outcome: "released"})
 	f.at("2024-03-25 00:30")
-	f.c = f.open("2024-03-24T23:59", IntakeInput{Channel: "whatsapp", Caller: CallerInput{Name: "Aziz", Phone: "+998901234567", Citizenship: "UZ"},
-		CaseFields: CaseFields{Category: "illegal_detention", Region: "RU-SPE", Urgency: "high"}})
-	f.open("2024-03-25T00:01", IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: "deportation", Region: "RU-MOW"}})
+	f.c = f.open("2024-03-24T23:59", models.IntakeInput{Channel: "whatsapp", Caller: models.CallerInput{Name: "Aziz", Phone: "+998901234567", Citizenship: "UZ"},
+		CaseFields: models.CaseFields{Category: "illegal_detention", Region: "RU-SPE", Urgency: "high"}})
+	f.open("2024-03-25T00:01", models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: "deportation", Region: "RU-MOW"}})
 	f.at("2024-03-25 01:00")
-	f.move(f.c, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+	f.move(f.c, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
 	f.at("2024-03-26 09:00")
-	f.move(f.b, f.cw, TransitionInput{To: "in_progress"})
+	f.move(f.b, f.cw, models.TransitionInput{To: "in_progress"})
 	f.at("2024-04-02 09:00")
 	return f
 }
@@ -159,7 +161,7 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 	// Today B is in progress and C assigned; the report says where they stood on 24 March.
 	b, _ := f.s.GetCase(f.ctx, f.sup, f.b.ID)
 	c, _ := f.s.GetCase(f.ctx, f.sup, f.c.ID)
-	if b.Status != StatusInProgress || c.Status != StatusAssigned {
+	if b.Status != models.StatusInProgress || c.Status != models.StatusAssigned {
 		t.Fatalf("fixture: today B is %s, C is %s", b.Status, c.Status)
 	}
 	got := map[string]int{"calls": r.Calls, "cases": r.Cases, "people": r.PeopleAffected, "resolved": r.Resolved,
@@ -280,28 +282,28 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 // its last resolution before the end, whatever happened to it afterwards.
 func TestReportOutcomeAtEnd(t *testing.T) {
 	f := newEmptyFixture(t)
-	in := func(cat string) IntakeInput {
-		return IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: cat}}
+	in := func(cat string) models.IntakeInput {
+		return models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: cat}}
 	}
 	f.at("2024-04-02 09:00")
 	x := f.open("2024-04-02T09:00", in("raid"))
 	y := f.open("2024-04-02T09:00", in("raid"))
 	z := f.open("2024-04-02T09:00", in("deportation"))
-	for _, cs := range []*Case{x, z} {
-		f.move(cs, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
-		f.move(cs, f.cw, TransitionInput{To: "in_progress"})
+	for _, cs := range []*models.Case{x, z} {
+		f.move(cs, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+		f.move(cs, f.cw, models.TransitionInput{To: "in_progress"})
 	}
 	f.at("2024-04-02 12:00")
-	f.move(x, f.cw, TransitionInput{To: "resolved", Outcome: "released"})
-	f.move(z, f.cw, TransitionInput{To: "resolved", Outcome: "fine_paid"})
-	f.move(y, f.sup, TransitionInput{To: "closed", Note: "Duplicate of another case"})
+	f.move(x, f.cw, models.TransitionInput{To: "resolved", Outcome: "released"})
+	f.move(z, f.cw, models.TransitionInput{To: "resolved", Outcome: "fine_paid"})
+	f.move(y, f.sup, models.TransitionInput{To: "closed", Note: "Duplicate of another case"})
 	f.at("2024-04-03 09:00")
-	f.move(x, f.sup, TransitionInput{To: "closed"})
-	f.move(z, f.sup, TransitionInput{To: "closed"})
+	f.move(x, f.sup, models.TransitionInput{To: "closed"})
+	f.move(z, f.sup, models.TransitionInput{To: "closed"})
 	f.at("2024-04-05 09:00")
-	f.move(z, f.sup, TransitionInput{To: "in_progress", AssigneeID: f.cw.ID, Note: "Appeal lost"})
+	f.move(z, f.sup, models.TransitionInput{To: "in_progress", AssigneeID: f.cw.ID, Note: "Appeal lost"})
 	f.at("2024-04-06 09:00")
-	f.move(z, f.cw, TransitionInput{To: "resolved", Outcome: "deported"})
+	f.move(z, f.cw, models.TransitionInput{To: "resolved", Outcome: "deported"})
 	f.at("2024-04-10 09:00")
 	for _, tc := range []struct {
 		to       string
@@ -375,13 +377,13 @@ func TestReportDayEdges(t *testing.T) {
 
 func TestReportRefusals(t *testing.T) {
 	f := newReportFixture(t)
-	if _, err := f.s.Report(f.ctx, f.cw, "2024-03-01", "2024-03-31", ReportOptions{}); err != ErrForbidden {
+	if _, err := f.s.Report(f.ctx, f.cw, "2024-03-01", "2024-03-31", ReportOptions{}); err != models.ErrForbidden {
 		t.Errorf("caseworker: %v", err)
 	}
 	for _, p := range [][2]string{{"2024-03-31", "2024-03-01"}, {"2024-3-1", "2024-03-31"}, {"2024-03-01", ""},
 		{"2020-01-01", "2023-01-01"}, {"2024-02-30", "2024-03-01"}} {
 		_, err := f.s.Report(f.ctx, f.sup, p[0], p[1], ReportOptions{})
-		if _, ok := err.(*ValidationError); !ok {
+		if _, ok := err.(*models.ValidationError); !ok {
 			t.Errorf("%s..%s: %v, want a validation error", p[0], p[1], err)
 		}
 	}
@@ -566,7 +568,7 @@ func TestReportQueriesUseIndexes(t *testing.T) {
 
 // reportFullScans explains every query of a report and returns the steps that read a whole
 // table or a whole index.
-func reportFullScans(t testing.TB, s *Store) []string {
+func reportFullScans(t testing.TB, s *Stats) []string {
 	t.Helper()
 	ok := map[string]bool{"days": true, "k": true, "r": true} // lists of values, a grouped subquery
 	scan := regexp.MustCompile(`SCAN (\S+)`)
@@ -580,7 +582,7 @@ func reportFullScans(t testing.TB, s *Store) []string {
 			ID, Parent, Notused int
 			Detail              string
 		}
-		if err := s.rdb(context.Background()).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
+		if err := s.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range plan {
@@ -823,10 +825,10 @@ func TestReportAddsUpWhileWriting(t *testing.T) {
 			default:
 			}
 			if i%2 == 0 {
-				_, err = f.s.LogContact(f.ctx, f.cw, ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
+				_, err = f.s.LogContact(f.ctx, f.cw, models.ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
 			} else {
-				_, err = f.s.CreateCase(f.ctx, f.cw, IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
-					CaseFields: CaseFields{Category: "deportation", Summary: "Expulsion order"}})
+				_, err = f.s.CreateCase(f.ctx, f.cw, models.IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
+					CaseFields: models.CaseFields{Category: "deportation", Summary: "Expulsion order"}})
 			}
 		}
 		stopped <- err
@@ -870,7 +872,7 @@ func TestMigrationReportIndexes(t *testing.T) {
 		"idx_cases_report_times", "idx_case_entries_report_moves", "idx_case_entries_report_status"}
 	count := func() int64 {
 		var n int64
-		if err := f.s.db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ?", names).Scan(&n).Error; err != nil {
+		if err := rawDB(t, f.s).Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ?", names).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -879,11 +881,11 @@ func TestMigrationReportIndexes(t *testing.T) {
 		t.Fatalf("%d of the %d report indexes after opening", n, len(names))
 	}
 	for _, name := range names {
-		if err := f.s.db.Exec("DROP INDEX " + name).Error; err != nil {
+		if err := rawDB(t, f.s).Exec("DROP INDEX " + name).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.s.db.Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
+	if err := rawDB(t, f.s).Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := f.s.Migrate(f.ctx); err != nil {
@@ -892,7 +894,10 @@ func TestMigrationReportIndexes(t *testing.T) {
 	if n := count(); n != int64(len(names)) {
 		t.Fatalf("%d of the %d report indexes after migration 12 on a database with data", n, len(names))
 	}
-	if err := migrate0012(f.s.db); err != nil {
+	if err := rawDB(t, f.s).Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Migrate(f.ctx); err != nil {
 		t.Fatalf("running migration 12 again: %v", err)
 	}
 	r, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{})

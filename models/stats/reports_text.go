@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"fmt"
 	"math"
 	"strconv"
@@ -26,7 +28,7 @@ var headlineSkips = map[string]bool{"consultation": true, "other": true, "unknow
 
 // headline writes the sentence about the period: how many calls, and what the largest share
 // of them was about (the top category, or the top two when they are of one family).
-func (r *Report) headline(tax *Taxonomy) Headline {
+func (r *Report) headline(tax *models.Taxonomy) Headline {
 	en, ru := r.PeriodPhrase()
 	if r.Calls == 0 {
 		return Headline{EN: "No calls " + en, RU: "Нет обращений " + ru}

@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"math"
 	"sort"
@@ -24,8 +26,8 @@ type Dashboard struct {
 	CasesToday int `json:"cases_today"`
 	Cases7d    int `json:"cases_7d"`
 	// OpenByStatus counts the open cases in each open status.
-	OpenByStatus map[Status]int `json:"open_by_status"`
-	OpenTotal    int            `json:"open_total"`
+	OpenByStatus map[models.Status]int `json:"open_by_status"`
+	OpenTotal    int                   `json:"open_total"`
 	// CriticalUnassigned lists the open critical cases nobody is assigned to, longest waiting
 	// first (at most ListLimit; the total is beside it).
 	CriticalUnassigned      []WaitingCase `json:"critical_unassigned"`
@@ -61,13 +63,13 @@ const ChartRegions = 10
 // WaitingCase is an open case nobody is assigned to (or, on a caseworker's page, not yet
 // started), with how long it has waited.
 type WaitingCase struct {
-	ID          uint      `json:"id"`
-	Reference   string    `json:"reference"`
-	Status      Status    `json:"status"`
-	Urgency     Urgency   `json:"urgency"`
-	Region      string    `json:"region"`
-	RegionLabel string    `json:"region_label"`
-	ReceivedAt  time.Time `json:"received_at"`
+	ID          uint           `json:"id"`
+	Reference   string         `json:"reference"`
+	Status      models.Status  `json:"status"`
+	Urgency     models.Urgency `json:"urgency"`
+	Region      string         `json:"region"`
+	RegionLabel string         `json:"region_label"`
+	ReceivedAt  time.Time      `json:"received_at"`
 	// Age is how long ago the call came; Deadline the rule's limit for its urgency; Over how
 	// far past it (0 when not overdue).
 	Age      time.Duration `json:"-"`
@@ -81,7 +83,7 @@ type WaitingCase struct {
 }
 
 // URL is the case's page.
-func (w WaitingCase) URL() string { return (&Case{ID: w.ID}).URL() }
+func (w WaitingCase) URL() string { return (&models.Case{ID: w.ID}).URL() }
 
 // Workload is one caseworker's open cases.
 type Workload struct {
@@ -158,27 +160,27 @@ const OtherCode = "*"
 // ParseAsOf reads the moment a dashboard is asked for: empty is now; otherwise RFC 3339, or a
 // local "2006-01-02T15:04" (an HTML datetime input) in the organisation's time zone. A moment
 // in the future or before 2000 is refused with a *ValidationError on field "at".
-func (s *Store) ParseAsOf(v string) (time.Time, error) {
-	now := s.now()
+func (s *Stats) ParseAsOf(v string) (time.Time, error) {
+	now := s.UTCNow()
 	if v == "" {
 		return now, nil
 	}
-	t, ok := parseTime(v, s.Loc)
+	t, ok := models.ParseTime(v, s.Loc)
 	switch {
 	case !ok:
-		return time.Time{}, &ValidationError{Fields: map[string]string{"at": "use a moment like 2024-03-23T14:05:00+03:00"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "use a moment like 2024-03-23T14:05:00+03:00"}}
 	case t.After(now.Add(5 * time.Minute)):
-		return time.Time{}, &ValidationError{Fields: map[string]string{"at": "cannot be in the future"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "cannot be in the future"}}
 	case t.Year() < 2000:
-		return time.Time{}, &ValidationError{Fields: map[string]string{"at": "is too long ago"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "is too long ago"}}
 	}
 	return t, nil
 }
 
 // openStatuses are the statuses of a case that still needs work.
-func openStatuses() []Status {
-	var out []Status
-	for _, s := range Statuses {
+func openStatuses() []models.Status {
+	var out []models.Status
+	for _, s := range models.Statuses {
 		if s.Open() {
 			out = append(out, s)
 		}
@@ -193,19 +195,19 @@ func dayStart(t time.Time, loc *time.Location) time.Time {
 }
 
 // Dashboard computes the supervisors' dashboard as of at (supervisors and admins only).
-func (s *Store) Dashboard(ctx context.Context, u *User, at time.Time, rules DashboardRules) (*Dashboard, error) {
-	if !u.Can(RoleSupervisor) {
-		return nil, ErrForbidden
+func (s *Stats) Dashboard(ctx context.Context, u *models.User, at time.Time, rules DashboardRules) (*Dashboard, error) {
+	if !u.Can(models.RoleSupervisor) {
+		return nil, models.ErrForbidden
 	}
-	rules = rules.withDefaults()
+	rules = rules.WithDefaults()
 	at = at.UTC()
-	db := s.rdb(ctx)
-	tax, err := loadTaxonomy(db)
+	db := s.ReadDB(ctx)
+	tax, err := models.LoadTaxonomy(db)
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{At: at, LookBack: at.Before(s.now().Add(-time.Minute)), Rules: rules.Text(),
-		OpenByStatus: map[Status]int{}, CriticalUnassigned: []WaitingCase{}, Overdue: []WaitingCase{},
+	d := &Dashboard{At: at, LookBack: at.Before(s.UTCNow().Add(-time.Minute)), Rules: rules.Text(),
+		OpenByStatus: map[models.Status]int{}, CriticalUnassigned: []WaitingCase{}, Overdue: []WaitingCase{},
 		Workload: []Workload{}, EarlyWarnings: []EarlyWarning{}}
 	if err := s.dashboardCalls(db, d, tax, at, rules); err != nil {
 		return nil, err
@@ -214,14 +216,14 @@ func (s *Store) Dashboard(ctx context.Context, u *User, at time.Time, rules Dash
 		return nil, err
 	}
 	rows := len(d.CriticalUnassigned) + len(d.Overdue)
-	if err := s.RecordRead(ctx, u, AuditCaseList, ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
+	if err := s.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 // dashboardCalls fills the call counts, the surge, the early warnings and the charts.
-func (s *Store) dashboardCalls(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time.Time, rules DashboardRules) error {
+func (s *Stats) dashboardCalls(db *gorm.DB, d *Dashboard, tax *models.Taxonomy, at time.Time, rules DashboardRules) error {
 	end := at.Add(time.Nanosecond) // spans are half-open; a call received at At counts
 	today := dayStart(at, s.Loc)
 	week := today.AddDate(0, 0, -6)
@@ -259,7 +261,7 @@ func (s *Store) dashboardCalls(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time
 }
 
 // surge applies the surge rule to the last 24 hours' calls by category and the baseline's.
-func surge(last map[callKey]int, baseline []map[callKey]int, rules DashboardRules, tax *Taxonomy) Surge {
+func surge(last map[callKey]int, baseline []map[callKey]int, rules DashboardRules, tax *models.Taxonomy) Surge {
 	sg := Surge{Calls24h: total(last), BaselineDays: len(baseline), TopCategories: []SurgeCategory{}}
 	daily := make([]int, len(baseline))
 	base := map[string]int{}
@@ -284,7 +286,7 @@ func surge(last map[callKey]int, baseline []map[callKey]int, rules DashboardRule
 		if n == 0 {
 			continue
 		}
-		c := SurgeCategory{Code: k.Category, Label: tax.Label(KindCategory, k.Category), Calls24h: n,
+		c := SurgeCategory{Code: k.Category, Label: tax.Label(models.KindCategory, k.Category), Calls24h: n,
 			Share24h: float64(n) / float64(sg.Calls24h)}
 		if baseTotal > 0 {
 			c.BaselineShare = float64(base[k.Category]) / float64(baseTotal)
@@ -336,7 +338,7 @@ func medianCount(xs []int) float64 {
 
 // earlyWarnings applies the burst rule to the calls of the last window by region and
 // category; only the pairs that pass the minimum are compared with their baseline.
-func (s *Store) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int, end time.Time, rules DashboardRules, tax *Taxonomy) error {
+func (s *Stats) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int, end time.Time, rules DashboardRules, tax *models.Taxonomy) error {
 	win := rules.BurstWindow
 	var candidates []callKey
 	for k, n := range recent {
@@ -369,8 +371,8 @@ func (s *Store) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int,
 		if float64(n) < rules.BurstRatio*usual {
 			continue
 		}
-		w := EarlyWarning{Region: k.Region, RegionLabel: tax.Label(KindRegion, k.Region), Category: k.Category,
-			CategoryLabel: tax.Label(KindCategory, k.Category), Calls: n, WindowMinutes: int(win / time.Minute),
+		w := EarlyWarning{Region: k.Region, RegionLabel: tax.Label(models.KindRegion, k.Region), Category: k.Category,
+			CategoryLabel: tax.Label(models.KindCategory, k.Category), Calls: n, WindowMinutes: int(win / time.Minute),
 			Window: HumanDuration(win), Usual: round4(usual)}
 		if usual > 0 {
 			r := round4(float64(n) / usual)
@@ -393,7 +395,7 @@ func (s *Store) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int,
 
 // callSeries turns the calls of each day by category into the chart's series: the
 // ChartCategories categories with most calls over the days, and the rest added up.
-func callSeries(days []string, counts []map[callKey]int, tax *Taxonomy) CallSeries {
+func callSeries(days []string, counts []map[callKey]int, tax *models.Taxonomy) CallSeries {
 	sums := map[string]int{}
 	cs := CallSeries{Days: days, Totals: make([]int, len(days)), Series: []SeriesCalls{}}
 	for i, m := range counts {
@@ -416,7 +418,7 @@ func callSeries(days []string, counts []map[callKey]int, tax *Taxonomy) CallSeri
 	})
 	top := codes[:min(len(codes), ChartCategories)]
 	for _, c := range top {
-		sc := SeriesCalls{Code: c, Label: tax.Label(KindCategory, c), Counts: make([]int, len(days))}
+		sc := SeriesCalls{Code: c, Label: tax.Label(models.KindCategory, c), Counts: make([]int, len(days))}
 		for i, m := range counts {
 			sc.Counts[i] = m[callKey{Category: c}]
 		}
@@ -437,7 +439,7 @@ func callSeries(days []string, counts []map[callKey]int, tax *Taxonomy) CallSeri
 
 // regionCalls turns calls by region and category into the chart's rows: the ChartRegions
 // regions with most calls, the other regions added up, and the calls with no region.
-func regionCalls(m map[callKey]int, tax *Taxonomy) []RegionCalls {
+func regionCalls(m map[callKey]int, tax *models.Taxonomy) []RegionCalls {
 	by := map[string]int{}
 	for k, n := range m {
 		by[k.Region] += n
@@ -445,7 +447,7 @@ func regionCalls(m map[callKey]int, tax *Taxonomy) []RegionCalls {
 	var rows []RegionCalls
 	for r, n := range by {
 		if r != "" && n > 0 {
-			rows = append(rows, RegionCalls{Code: r, Label: tax.Label(KindRegion, r), Calls: n})
+			rows = append(rows, RegionCalls{Code: r, Label: tax.Label(models.KindRegion, r), Calls: n})
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool {

@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -16,7 +18,6 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
-	"gorm.io/gorm"
 )
 
 // Export formats of a report, and their content types.
@@ -35,10 +36,10 @@ type ReportFile struct {
 
 // ExportReport computes a report and writes it as a CSV, XLSX or PDF file (supervisors). The
 // export is recorded in the audit log with its format and period.
-func (s *Store) ExportReport(ctx context.Context, u *User, from, to string, opts ReportOptions, format string) (*ReportFile, error) {
+func (s *Stats) ExportReport(ctx context.Context, u *models.User, from, to string, opts ReportOptions, format string) (*ReportFile, error) {
 	ct, ok := ReportFormats[format]
 	if !ok {
-		return nil, &ValidationError{Fields: map[string]string{"format": "choose csv, xlsx or pdf"}}
+		return nil, &models.ValidationError{Fields: map[string]string{"format": "choose csv, xlsx or pdf"}}
 	}
 	r, err := s.Report(ctx, u, from, to, opts)
 	if err != nil {
@@ -61,10 +62,7 @@ func (s *Store) ExportReport(ctx context.Context, u *User, from, to string, opts
 		pub = 1
 	}
 	detail := fmt.Sprintf("report format=%s from=%s to=%s public=%d", format, r.From, r.To, pub)
-	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.audit(tx, Audit{Actor: u, Action: AuditExport, Detail: detail})
-	})
-	if err != nil {
+	if err := s.RecordExport(ctx, u, detail); err != nil {
 		return nil, err
 	}
 	return &ReportFile{Name: r.FileName(format), ContentType: ct, Data: buf.Bytes()}, nil
@@ -184,12 +182,12 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	cw := csv.NewWriter(w)
 	line := func(breakdown, key, label, labelRU, measure, value string) {
-		t := SpreadsheetText
+		t := models.SpreadsheetText
 		_ = cw.Write([]string{t(breakdown), t(key), t(label), t(labelRU), t(measure), value})
 	}
 	// rec writes a line whose value is text; num one whose value is a number.
 	rec := func(breakdown, key, label, labelRU, measure, value string) {
-		line(breakdown, key, label, labelRU, measure, SpreadsheetText(value))
+		line(breakdown, key, label, labelRU, measure, models.SpreadsheetText(value))
 	}
 	num := line
 	rec("breakdown", "key", "label", "label_ru", "measure", "value")
@@ -218,7 +216,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	// A count is a number, or the text "x" when withheld.
 	cell := func(n *int) string {
 		if n == nil {
-			return SpreadsheetText(WithheldMark)
+			return models.SpreadsheetText(WithheldMark)
 		}
 		return strconv.Itoa(*n)
 	}
@@ -318,7 +316,7 @@ func (x *xlsxWriter) set(sheet string, col, row int, v any, style int) {
 	cell, err := excelize.CoordinatesToCellName(col, row)
 	x.check(err)
 	if s, ok := v.(string); ok {
-		v = SpreadsheetText(s)
+		v = models.SpreadsheetText(s)
 	}
 	x.check(x.f.SetCellValue(sheet, cell, v))
 	if style != 0 {
