@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"himoya/views"
+
 	"himoya/models/stats"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,7 +30,7 @@ func (h *Handler) sendReportFile(c *fiber.Ctx, format string) error {
 	if err != nil {
 		return err
 	}
-	f, err := h.Stats.ExportReport(c.UserContext(), CurrentUser(c), from, to, opts, format)
+	f, err := h.Stats.ExportReport(c.UserContext(), CurrentUser(c), from, to, opts, format, views.ReportFiles)
 	if err != nil {
 		return err
 	}
@@ -53,5 +55,5 @@ func (h *Handler) APIReport(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(r)
+	return c.JSON(reportJSON(r))
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"himoya/views"
+
 	"himoya/models/stats"
 
 	"html/template"
@@ -33,12 +35,12 @@ type dashboardPage struct {
 	Zone string
 	// The charts, and the rows of the tables that give their numbers.
 	DayChart    template.HTML
-	DaySeries   []chartSeries
+	DaySeries   []views.ChartSeries
 	DayRows     []dayRow
 	RegionChart template.HTML
-	RegionRows  []chartBar
+	RegionRows  []views.ChartBar
 	StatusChart template.HTML
-	StatusRows  []chartBar
+	StatusRows  []views.ChartBar
 }
 
 // dayRow is a row of the table of calls per day: each series' count, and all calls.
@@ -101,28 +103,28 @@ func (h *Handler) layoutDashboard(c *fiber.Ctx, d *stats.Dashboard) *dashboardPa
 		}
 		p.DayRows = append(p.DayRows, row)
 	}
-	p.RegionRows = make([]chartBar, len(d.CallsByRegion))
+	p.RegionRows = make([]views.ChartBar, len(d.CallsByRegion))
 	for i, r := range d.CallsByRegion {
-		p.RegionRows[i] = chartBar{r.Label, r.Calls}
+		p.RegionRows[i] = views.ChartBar{Label: r.Label, Value: r.Calls}
 	}
-	p.RegionChart = horizontalBars("chart-regions", "Calls by region, last 7 days",
-		"Calls of the last 7 days by the region of their case: "+sumDesc(p.RegionRows)+".", p.RegionRows)
+	p.RegionChart = views.HorizontalBars("chart-regions", "Calls by region, last 7 days",
+		"Calls of the last 7 days by the region of their case: "+views.SumDesc(p.RegionRows)+".", p.RegionRows)
 	for _, st := range models.Statuses {
 		if st.Open() {
-			p.StatusRows = append(p.StatusRows, chartBar{st.Label(), d.OpenByStatus[st]})
+			p.StatusRows = append(p.StatusRows, views.ChartBar{Label: st.Label(), Value: d.OpenByStatus[st]})
 		}
 	}
-	p.StatusChart = horizontalBars("chart-status", "Open cases by status",
-		"Open cases by status: "+sumDesc(p.StatusRows)+".", p.StatusRows)
+	p.StatusChart = views.HorizontalBars("chart-status", "Open cases by status",
+		"Open cases by status: "+views.SumDesc(p.StatusRows)+".", p.StatusRows)
 	return p
 }
 
 // dayChart draws the calls per day, stacked by category.
-func dayChart(s stats.CallSeries) ([]chartSeries, template.HTML) {
-	series := make([]chartSeries, len(s.Series))
+func dayChart(s stats.CallSeries) ([]views.ChartSeries, template.HTML) {
+	series := make([]views.ChartSeries, len(s.Series))
 	parts := make([]string, len(s.Series))
 	for i, x := range s.Series {
-		series[i] = chartSeries{Label: x.Label, Class: "s" + strconv.Itoa(i), Counts: x.Counts}
+		series[i] = views.ChartSeries{Label: x.Label, Class: "s" + strconv.Itoa(i), Counts: x.Counts}
 		n := 0
 		for _, v := range x.Counts {
 			n += v
@@ -135,7 +137,7 @@ func dayChart(s stats.CallSeries) ([]chartSeries, template.HTML) {
 	}
 	title := "Calls per day, last " + strconv.Itoa(len(s.Days)) + " days, by category"
 	desc := "Calls by category over the days: " + strings.Join(parts, "; ") + ". Calls each day: " + strings.Join(days, "; ") + "."
-	return series, stackedBars("chart-days", title, desc, s.Days, series, s.Totals)
+	return series, views.StackedBars("chart-days", title, desc, s.Days, series, s.Totals)
 }
 
 // showMyWork shows a caseworker their open cases, those not started in time and the queue of

@@ -106,8 +106,8 @@ type ResponseTime struct {
 
 // Headline is a sentence about the period ready to quote, in English and Russian.
 type Headline struct {
-	EN string `json:"en"`
-	RU string `json:"ru"`
+	EN string
+	RU string
 }
 
 // Report is what the hotline publishes about a period: headline figures compared with the

@@ -93,34 +93,6 @@ func BenchmarkReportMonth(b *testing.B) {
 	}
 }
 
-// BenchmarkReportExport measures a month's export in each format, as the download button
-// gets it: the report, the file and the audit entry.
-func BenchmarkReportExport(b *testing.B) {
-	s, sup := benchReportStore(b)
-	ctx := context.Background()
-	for _, m := range benchMonths(b, s) {
-		from, to, err := MonthPeriod(m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, format := range []string{"xlsx", "pdf", "csv"} {
-			b.Run(m+"-"+format, func(b *testing.B) {
-				var f *ReportFile
-				took := make([]float64, 0, b.N)
-				for i := 0; i < b.N; i++ {
-					start := time.Now()
-					if f, err = s.ExportReport(ctx, sup, from, to, ReportOptions{}, format); err != nil {
-						b.Fatal(err)
-					}
-					took = append(took, float64(time.Since(start).Microseconds())/1000)
-				}
-				b.ReportMetric(medianMS(took), "median-ms")
-				b.ReportMetric(float64(len(f.Data)), "bytes")
-			})
-		}
-	}
-}
-
 // medianMS is the median of durations in milliseconds.
 func medianMS(ms []float64) float64 {
 	sort.Float64s(ms)

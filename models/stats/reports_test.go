@@ -3,22 +3,13 @@ package stats
 import (
 	"himoya/models"
 
-	"archive/zip"
-	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // reportFixture is a hotline's March 2024 whose report for 23-24 March is known by
@@ -510,33 +501,6 @@ func TestPublicReport(t *testing.T) {
 	if !strings.HasSuffix(r.FileName("csv"), "-public.csv") {
 		t.Errorf("file name %s", r.FileName("csv"))
 	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j struct {
-		Calls      int `json:"calls"`
-		ByCategory []struct {
-			Code  string   `json:"code"`
-			Calls *int     `json:"calls"`
-			Share *float64 `json:"share"`
-		} `json:"by_category"`
-		Suppression *struct {
-			MinCell int    `json:"min_cell"`
-			Rule    string `json:"rule"`
-		} `json:"suppression"`
-	}
-	if err := json.Unmarshal(data, &j); err != nil {
-		t.Fatal(err)
-	}
-	if j.Calls != 5 || len(j.ByCategory) != 3 || j.ByCategory[0].Calls != nil || j.Suppression == nil ||
-		j.Suppression.MinCell != 5 || !strings.Contains(j.Suppression.Rule, "withheld") {
-		t.Errorf("public JSON: %s", data)
-	}
-	if !bytes.Contains(data, []byte(`"calls":null`)) {
-		t.Errorf("withheld counts are not null: %s", data)
-	}
-
 	// With k = 2, only the ones go, and with them the next smallest.
 	r, err = f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{Public: true, MinCell: 2})
 	if err != nil {
@@ -593,217 +557,6 @@ func reportFullScans(t testing.TB, s *Stats) []string {
 				out = append(out, "full scan "+p.Detail+" in "+q)
 			}
 		}
-	}
-	return out
-}
-
-func TestReportExports(t *testing.T) {
-	f := newReportFixture(t)
-	r, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{Public: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	t.Run("csv", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := pub.WriteCSV(&buf); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(buf.Bytes(), []byte("\ufeff")) {
-			t.Fatal("no byte-order mark")
-		}
-		recs, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		find := func(b, k, m string) string {
-			for _, rec := range recs {
-				if rec[0] == b && rec[1] == k && rec[4] == m {
-					return rec[5]
-				}
-			}
-			return "missing"
-		}
-		if strings.Join(recs[0], ",") != "breakdown,key,label,label_ru,measure,value" {
-			t.Errorf("header %v", recs[0])
-		}
-		for _, tc := range [][4]string{
-			{"summary", "calls", "value", "5"}, {"summary", "calls", "previous", "1"},
-			{"category", "raid", "calls", "x"}, {"status", "in_progress", "cases", "x"},
-			{"report", "headline", "ru", pub.Headline.RU},
-		} {
-			if got := find(tc[0], tc[1], tc[2]); got != tc[3] {
-				t.Errorf("%s %s %s = %q, want %q", tc[0], tc[1], tc[2], got, tc[3])
-			}
-		}
-		if !strings.Contains(find("report", "rule", "text"), "withheld") {
-			t.Error("the rule is not stated")
-		}
-	})
-
-	t.Run("xlsx", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := r.WriteXLSX(&buf); err != nil {
-			t.Fatal(err)
-		}
-		x, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer x.Close()
-		sheets := strings.Join(x.GetSheetList(), "|")
-		if sheets != "Summary|Category|Region|Citizenship|Perpetrator|Channel|Outcome|Status|Event|By day|Response times" {
-			t.Errorf("sheets %s", sheets)
-		}
-		if v, _ := x.GetCellValue("Summary", "B5"); v != r.Headline.EN {
-			t.Errorf("headline cell %q", v)
-		}
-		// Counts are numbers, not text.
-		for _, c := range []struct{ sheet, cell, want string }{
-			{"Summary", "C9", "5"}, {"Category", "D2", "3"}, {"By day", "B2", "3"}, {"Channel", "D2", "3"},
-		} {
-			v, _ := x.GetCellValue(c.sheet, c.cell)
-			typ, _ := x.GetCellType(c.sheet, c.cell)
-			if v != c.want || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
-				t.Errorf("%s!%s = %q (type %v), want the number %s", c.sheet, c.cell, v, typ, c.want)
-			}
-		}
-		if v, _ := x.GetCellValue("Category", "C2"); v != "Рейд полиции" {
-			t.Errorf("Russian label %q", v)
-		}
-		var found bool
-		for _, name := range zipNames(t, r) {
-			if strings.HasPrefix(name, "xl/charts/chart") {
-				found = true
-			}
-		}
-		if !found {
-			t.Error("no chart in the workbook")
-		}
-
-		var pbuf bytes.Buffer
-		if err := pub.WriteXLSX(&pbuf); err != nil {
-			t.Fatal(err)
-		}
-		px, err := excelize.OpenReader(&pbuf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer px.Close()
-		if v, _ := px.GetCellValue("Category", "D2"); v != "x" {
-			t.Errorf("withheld cell %q", v)
-		}
-		if v, _ := px.GetCellValue("Summary", "C9"); v != "5" {
-			t.Errorf("public total %q", v)
-		}
-	})
-
-	t.Run("pdf", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := r.writePDF(&buf, true); err != nil {
-			t.Fatal(err)
-		}
-		data := buf.Bytes()
-		if !bytes.HasPrefix(data, []byte("%PDF-")) {
-			t.Fatal("not a PDF")
-		}
-		if n := pdfPages(data); n < 2 {
-			t.Errorf("%d pages", n)
-		}
-		// Lines wrap where the PDF chose: compare without spaces.
-		text := strings.Join(strings.Fields(pdfText(data)), "")
-		for _, want := range []string{r.Headline.EN, r.Headline.RU, "Рейд полиции", "Calls per day", "Незаконное задержание"} {
-			if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
-				t.Errorf("PDF text lacks %q", want)
-			}
-		}
-	})
-}
-
-// zipNames lists the parts of the report's workbook.
-func zipNames(t *testing.T, r *Report) []string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := r.WriteXLSX(&b); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range zr.File {
-		out = append(out, f.Name)
-	}
-	return out
-}
-
-var (
-	pdfStream = regexp.MustCompile(`(?s)stream\r?\n(.*?)\r?\nendstream`)
-	pdfPage   = regexp.MustCompile(`/Type /Page\b[^s]`)
-)
-
-// pdfPages counts the pages of a PDF written by fpdf.
-func pdfPages(data []byte) int { return len(pdfPage.FindAll(data, -1)) }
-
-// pdfText extracts the text shown by a PDF written by fpdf with UTF-8 fonts: it inflates the
-// streams and decodes the UTF-16 strings of their Tj and TJ operators.
-func pdfText(data []byte) string {
-	var out strings.Builder
-	for _, m := range pdfStream.FindAllSubmatch(data, -1) {
-		body := m[1]
-		if zr, err := zlib.NewReader(bytes.NewReader(body)); err == nil {
-			if b, err := io.ReadAll(zr); err == nil {
-				body = b
-			}
-		}
-		for _, s := range pdfStrings(body) {
-			if len(s)%2 != 0 {
-				continue
-			}
-			u := make([]uint16, len(s)/2)
-			for i := range u {
-				u[i] = uint16(s[2*i])<<8 | uint16(s[2*i+1])
-			}
-			out.WriteString(string(utf16.Decode(u)))
-		}
-		out.WriteString("\n")
-	}
-	return out.String()
-}
-
-// pdfStrings returns the literal strings of a content stream that are shown with Tj.
-func pdfStrings(b []byte) [][]byte {
-	var out [][]byte
-	for i := 0; i < len(b); i++ {
-		if b[i] != '(' {
-			continue
-		}
-		var s []byte
-		j := i + 1
-		for ; j < len(b) && b[j] != ')'; j++ {
-			if b[j] == '\\' && j+1 < len(b) {
-				j++
-				switch b[j] {
-				case 'r':
-					s = append(s, '\r')
-				case 'n':
-					s = append(s, '\n')
-				default:
-					s = append(s, b[j])
-				}
-				continue
-			}
-			s = append(s, b[j])
-		}
-		if bytes.HasPrefix(b[j:], []byte(")Tj")) {
-			out = append(out, s)
-		}
-		i = j
 	}
 	return out
 }

@@ -349,3 +349,15 @@ func (f ReportFigure) PreviousText() string { return FormatCount(f.Previous) }
 
 // ResponseRule says what the response times measure (for templates).
 func (r *Report) ResponseRule() string { return ResponseRule }
+
+// Minutes is a duration in minutes rounded to a tenth, as files and the API give it; nil
+// when there is none.
+func Minutes(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	return ptr(math.Round(d.Minutes()*10) / 10)
+}
+
+// Location is the time zone the report's days are days of.
+func (r *Report) Location() *time.Location { return r.loc }
