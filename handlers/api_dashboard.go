@@ -14,7 +14,7 @@ func (h *Handler) APIDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(d)
+	return c.JSON(dashboardJSON(d))
 }
 
 // APIMyWork returns the caller's own open cases, those not started in time, and the queue of
@@ -24,5 +24,5 @@ func (h *Handler) APIMyWork(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(w)
+	return c.JSON(myWorkJSON(w))
 }

@@ -15,36 +15,36 @@ import (
 // Dashboard answers a supervisor's "what needs us now", as of At: nothing received or done
 // after At counts. It holds counts, codes, references and dates only, never personal data.
 type Dashboard struct {
-	At time.Time `json:"at"`
+	At time.Time
 	// LookBack says At is in the past: the state of cases then was rebuilt from their
 	// timelines (urgency and region are the cases' current ones: their history is not kept).
-	LookBack bool `json:"look_back"`
+	LookBack bool
 	// Calls and cases received today (since midnight in the organisation's time zone) and in
 	// the last 7 days (today and the 6 days before).
-	CallsToday int `json:"calls_today"`
-	Calls7d    int `json:"calls_7d"`
-	CasesToday int `json:"cases_today"`
-	Cases7d    int `json:"cases_7d"`
+	CallsToday int
+	Calls7d    int
+	CasesToday int
+	Cases7d    int
 	// OpenByStatus counts the open cases in each open status.
-	OpenByStatus map[models.Status]int `json:"open_by_status"`
-	OpenTotal    int                   `json:"open_total"`
+	OpenByStatus map[models.Status]int
+	OpenTotal    int
 	// CriticalUnassigned lists the open critical cases nobody is assigned to, longest waiting
 	// first (at most ListLimit; the total is beside it).
-	CriticalUnassigned      []WaitingCase `json:"critical_unassigned"`
-	CriticalUnassignedTotal int           `json:"critical_unassigned_total"`
+	CriticalUnassigned      []WaitingCase
+	CriticalUnassignedTotal int
 	// Overdue lists the cases past their deadline for assignment (Rules.Overdue), most
 	// overdue first (at most ListLimit).
-	Overdue      []WaitingCase `json:"overdue"`
-	OverdueTotal int           `json:"overdue_total"`
+	Overdue      []WaitingCase
+	OverdueTotal int
 	// Workload is each caseworker's open cases.
-	Workload      []Workload     `json:"workload"`
-	Surge         Surge          `json:"surge"`
-	EarlyWarnings []EarlyWarning `json:"early_warnings"`
+	Workload      []Workload
+	Surge         Surge
+	EarlyWarnings []EarlyWarning
 	// CallsByDay is the calls of each of the last ChartDays days by category.
-	CallsByDay CallSeries `json:"calls_by_day"`
+	CallsByDay CallSeries
 	// CallsByRegion is the calls of the last 7 days by the region of their case.
-	CallsByRegion []RegionCalls `json:"calls_by_region"`
-	Rules         RulesText     `json:"rules"`
+	CallsByRegion []RegionCalls
+	Rules         RulesText
 }
 
 // ListLimit bounds the lists of cases on the dashboard; totals count them all.
@@ -63,23 +63,23 @@ const ChartRegions = 10
 // WaitingCase is an open case nobody is assigned to (or, on a caseworker's page, not yet
 // started), with how long it has waited.
 type WaitingCase struct {
-	ID          uint           `json:"id"`
-	Reference   string         `json:"reference"`
-	Status      models.Status  `json:"status"`
-	Urgency     models.Urgency `json:"urgency"`
-	Region      string         `json:"region"`
-	RegionLabel string         `json:"region_label"`
-	ReceivedAt  time.Time      `json:"received_at"`
+	ID          uint
+	Reference   string
+	Status      models.Status
+	Urgency     models.Urgency
+	Region      string
+	RegionLabel string
+	ReceivedAt  time.Time
 	// Age is how long ago the call came; Deadline the rule's limit for its urgency; Over how
 	// far past it (0 when not overdue).
-	Age      time.Duration `json:"-"`
-	Deadline time.Duration `json:"-"`
-	Over     time.Duration `json:"-"`
+	Age      time.Duration
+	Deadline time.Duration
+	Over     time.Duration
 	// The same in whole minutes, for the API.
-	AgeMinutes      int  `json:"age_minutes"`
-	DeadlineMinutes int  `json:"deadline_minutes"`
-	OverdueMinutes  int  `json:"overdue_minutes"`
-	IsOverdue       bool `json:"overdue"`
+	AgeMinutes      int
+	DeadlineMinutes int
+	OverdueMinutes  int
+	IsOverdue       bool
 }
 
 // URL is the case's page.
@@ -87,71 +87,71 @@ func (w WaitingCase) URL() string { return (&models.Case{ID: w.ID}).URL() }
 
 // Workload is one caseworker's open cases.
 type Workload struct {
-	UserID   uint   `json:"-"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Open     int    `json:"open"`
-	Critical int    `json:"critical"`
+	UserID   uint
+	Name     string
+	Email    string
+	Open     int
+	Critical int
 }
 
 // Surge says whether the calls of the last 24 hours are a surge (Rules.Surge), with the
 // numbers the rule compares.
 type Surge struct {
-	Active   bool `json:"active"`
-	Calls24h int  `json:"calls_24h"`
+	Active   bool
+	Calls24h int
 	// BaselineDaily is the median of the calls of each 24 hours of the baseline days.
-	BaselineDaily float64 `json:"baseline_daily"`
+	BaselineDaily float64
 	// Ratio is Calls24h / BaselineDaily; nil when the baseline is 0.
-	Ratio        *float64 `json:"ratio"`
-	BaselineDays int      `json:"baseline_days"`
+	Ratio        *float64
+	BaselineDays int
 	// TopCategories are the categories whose share of the calls grew most against the
 	// baseline days (at most 3): what drives the surge.
-	TopCategories []SurgeCategory `json:"top_categories"`
+	TopCategories []SurgeCategory
 }
 
 // SurgeCategory is a category's calls in the last 24 hours against the baseline.
 type SurgeCategory struct {
-	Code          string  `json:"code"`
-	Label         string  `json:"label"`
-	Calls24h      int     `json:"calls_24h"`
-	Share24h      float64 `json:"share_24h"`
-	BaselineShare float64 `json:"baseline_share"`
+	Code          string
+	Label         string
+	Calls24h      int
+	Share24h      float64
+	BaselineShare float64
 }
 
 // EarlyWarning is one region's unusual burst of calls about one category (Rules.EarlyWarning).
 type EarlyWarning struct {
-	Region        string  `json:"region"`
-	RegionLabel   string  `json:"region_label"`
-	Category      string  `json:"category"`
-	CategoryLabel string  `json:"category_label"`
-	Calls         int     `json:"calls"`
-	WindowMinutes int     `json:"window_minutes"`
-	Window        string  `json:"-"`
-	Usual         float64 `json:"usual"`
+	Region        string
+	RegionLabel   string
+	Category      string
+	CategoryLabel string
+	Calls         int
+	WindowMinutes int
+	Window        string
+	Usual         float64
 	// Ratio is Calls / Usual; nil when the region usually has none.
-	Ratio *float64 `json:"ratio"`
+	Ratio *float64
 }
 
 // CallSeries is a count per day, by category.
 type CallSeries struct {
-	Days   []string      `json:"days"` // YYYY-MM-DD in the organisation's time zone
-	Series []SeriesCalls `json:"series"`
-	Totals []int         `json:"totals"`
+	Days   []string // YYYY-MM-DD in the organisation's time zone
+	Series []SeriesCalls
+	Totals []int
 }
 
 // SeriesCalls is one category's count per day; the code "*" adds up the other categories.
 type SeriesCalls struct {
-	Code   string `json:"code"`
-	Label  string `json:"label"`
-	Counts []int  `json:"counts"`
+	Code   string
+	Label  string
+	Counts []int
 }
 
 // RegionCalls is a region's calls; the code "" is calls without a case (no region known) and
 // "*" adds up the regions after the first ChartRegions.
 type RegionCalls struct {
-	Code  string `json:"code"`
-	Label string `json:"label"`
-	Calls int    `json:"calls"`
+	Code  string
+	Label string
+	Calls int
 }
 
 // OtherCode stands for "everything else" in a chart's series.

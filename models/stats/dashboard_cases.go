@@ -344,19 +344,19 @@ func (s *Stats) workload(db *gorm.DB, d *Dashboard, t *caseTally) error {
 // MyWork is a caseworker's own "what needs me now": their open cases by urgency, those not
 // started past their deadline, and the queue of unassigned critical cases anyone may take.
 type MyWork struct {
-	At time.Time `json:"at"`
+	At time.Time
 	// ByUrgency counts the user's open cases by urgency.
-	ByUrgency map[models.Urgency]int `json:"by_urgency"`
-	OpenTotal int                    `json:"open_total"`
+	ByUrgency map[models.Urgency]int
+	OpenTotal int
 	// Cases lists the user's open cases, most urgent and oldest first (at most ListLimit).
-	Cases []WaitingCase `json:"cases"`
+	Cases []WaitingCase
 	// Overdue lists the user's cases still "assigned" (not started) past the deadline of
 	// their urgency (Rules.MyWork).
-	Overdue []WaitingCase `json:"overdue"`
+	Overdue []WaitingCase
 	// CriticalQueue lists the open critical cases nobody is assigned to.
-	CriticalQueue      []WaitingCase `json:"critical_queue"`
-	CriticalQueueTotal int           `json:"critical_queue_total"`
-	Rules              RulesText     `json:"rules"`
+	CriticalQueue      []WaitingCase
+	CriticalQueueTotal int
+	Rules              RulesText
 }
 
 // MyWork computes user u's own work as of at.

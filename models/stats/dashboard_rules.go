@@ -88,11 +88,11 @@ func (r DashboardRules) Deadline(u models.Urgency) time.Duration {
 
 // RulesText states the rules as the dashboard prints them.
 type RulesText struct {
-	Overdue      string `json:"overdue"`
-	Surge        string `json:"surge"`
-	EarlyWarning string `json:"early_warning"`
+	Overdue      string
+	Surge        string
+	EarlyWarning string
 	// MyWork is the rule of the caseworkers' own overdue cases.
-	MyWork string `json:"-"`
+	MyWork string
 }
 
 // Text states the rules in words, with their current thresholds.
