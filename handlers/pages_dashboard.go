@@ -17,7 +17,7 @@ import (
 // refreshSeconds is how often the live dashboard reloads itself (a meta refresh: no script).
 const refreshSeconds = 60
 
-// pageList is how many cases of each list the page shows (the API gives models.ListLimit):
+// pageList is how many cases of each list the page shows (the API gives stats.ListLimit):
 // the page is read at a glance, and links to the full lists.
 const pageList = 15
 

@@ -60,7 +60,7 @@ type Account struct {
 	Role  models.Role
 }
 
-// Result says what GenerateDemo made.
+// Result says what Generate made.
 type Result struct {
 	Accounts []Account
 	// Password is the demo accounts' shared password, made at random for this run.

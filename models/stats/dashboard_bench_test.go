@@ -15,7 +15,7 @@ import (
 //
 //	HIMOYA_DB=/tmp/big.db himoya demo -cases 1000000 -months 24
 //	cp /tmp/big.db /tmp/bench.db; cp /tmp/big.key /tmp/bench.key
-//	HIMOYA_BENCH_DB=/tmp/bench.db go test ./models -run '^$' -bench Dashboard -benchtime 20x
+//	HIMOYA_BENCH_DB=/tmp/bench.db go test ./models/stats -run '^$' -bench Dashboard -benchtime 20x
 //
 // Open brings the copy's schema up to date first (migration 15 counts the existing calls
 // once), so give it a copy. "now" is the dashboard as of the newest call; "surge" looks back

@@ -57,7 +57,7 @@ func benchMonths(b *testing.B, s *Stats) []string {
 // BenchmarkReportMonth measures a month's report (internal and public), warm:
 //
 //	HIMOYA_BENCH_DB=/tmp/rbig/big.db HIMOYA_BENCH_MONTH=2026-01 \
-//	  go test ./models -run '^$' -bench 'Report' -benchtime 20x
+//	  go test ./models/stats -run '^$' -bench 'Report' -benchtime 20x
 func BenchmarkReportMonth(b *testing.B) {
 	s, sup := benchReportStore(b)
 	ctx := context.Background()
