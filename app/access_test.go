@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -496,7 +495,7 @@ func TestExportCases(t *testing.T) {
 	if resp, _ := cwB.get("/cases/export.csv"); resp.StatusCode != 403 {
 		t.Errorf("caseworker export: %d, want 403", resp.StatusCode)
 	}
-	if _, err := f.Store.ExportCases(context.Background(), f.cw, models.CaseFilter{}, io.Discard); !errors.Is(err, models.ErrForbidden) {
+	if _, err := f.Store.ExportCases(context.Background(), f.cw, models.CaseFilter{}, func(*models.Case) error { return nil }); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("models export for a caseworker: %v", err)
 	}
 	if resp, _ := supB.get("/cases/export.csv?q=Фарход"); resp.StatusCode != 422 {

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"himoya/models/stats"
+
 	"bufio"
 	"context"
 	"io"
@@ -394,7 +396,7 @@ func TestCLIDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Dashboard(ctx, sup, at, s.DashboardRules)
+	d, err := stats.New(s).Dashboard(ctx, sup, at, stats.DashboardRules{})
 	if err != nil {
 		t.Fatal(err)
 	}

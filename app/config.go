@@ -5,10 +5,12 @@ package app
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // the organisation's time zone must load on machines without zoneinfo
 
 	"himoya/models"
+	"himoya/models/stats"
 )
 
 // Config is what the environment sets.
@@ -33,7 +35,7 @@ type Config struct {
 	// Dashboard holds the dashboard's rules: HIMOYA_SLA_CRITICAL (1h), HIMOYA_SLA_HIGH (4h),
 	// HIMOYA_SLA_NEW (24h), HIMOYA_SURGE_RATIO (3), HIMOYA_SURGE_MIN (20), HIMOYA_SURGE_DAYS
 	// (28), HIMOYA_BURST_WINDOW (3h), HIMOYA_BURST_MIN (5), HIMOYA_BURST_RATIO (3).
-	Dashboard models.DashboardRules
+	Dashboard stats.DashboardRules
 }
 
 // loadConfig reads the configuration from the environment, with the documented defaults.
@@ -62,7 +64,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	default:
 		return c, fmt.Errorf("HIMOYA_2FA_REQUIRED: use supervisor, everyone, admin or none, not %q", v)
 	}
-	c.MinCell = models.DefaultMinCell
+	c.MinCell = stats.DefaultMinCell
 	if v := getenv("HIMOYA_MIN_CELL"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 100 {
@@ -70,7 +72,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.MinCell = n
 	}
-	rules, err := models.DashboardRulesFromEnv(getenv)
+	rules, err := dashboardRulesFromEnv(getenv)
 	if err != nil {
 		return c, err
 	}
@@ -87,4 +89,65 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.Loc = loc
 	return c, nil
+}
+
+// dashboardRulesFromEnv reads the rules from the environment: HIMOYA_SLA_CRITICAL (1h),
+// HIMOYA_SLA_HIGH (4h), HIMOYA_SLA_NEW (24h), HIMOYA_SURGE_RATIO (3), HIMOYA_SURGE_MIN (20),
+// HIMOYA_SURGE_DAYS (28), HIMOYA_BURST_WINDOW (3h), HIMOYA_BURST_MIN (5) and
+// HIMOYA_BURST_RATIO (3). Unset variables keep their defaults; a malformed one is an error
+// naming the variable.
+func dashboardRulesFromEnv(getenv func(string) string) (stats.DashboardRules, error) {
+	r := stats.DefaultDashboardRules()
+	durations := []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"HIMOYA_SLA_CRITICAL", &r.CriticalWithin}, {"HIMOYA_SLA_HIGH", &r.HighWithin},
+		{"HIMOYA_SLA_NEW", &r.NewWithin}, {"HIMOYA_BURST_WINDOW", &r.BurstWindow},
+	}
+	for _, d := range durations {
+		v := strings.TrimSpace(getenv(d.name))
+		if v == "" {
+			continue
+		}
+		x, err := time.ParseDuration(v)
+		if err != nil || x <= 0 {
+			return r, fmt.Errorf("%s: use a positive duration like 90m or 4h", d.name)
+		}
+		*d.dst = x
+	}
+	ints := []struct {
+		name string
+		dst  *int
+	}{{"HIMOYA_SURGE_MIN", &r.SurgeMin}, {"HIMOYA_SURGE_DAYS", &r.SurgeBaselineDays}, {"HIMOYA_BURST_MIN", &r.BurstMin}}
+	for _, d := range ints {
+		v := strings.TrimSpace(getenv(d.name))
+		if v == "" {
+			continue
+		}
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 1 || x > 1_000_000 {
+			return r, fmt.Errorf("%s: use a whole number from 1", d.name)
+		}
+		*d.dst = x
+	}
+	floats := []struct {
+		name string
+		dst  *float64
+	}{{"HIMOYA_SURGE_RATIO", &r.SurgeRatio}, {"HIMOYA_BURST_RATIO", &r.BurstRatio}}
+	for _, d := range floats {
+		v := strings.TrimSpace(getenv(d.name))
+		if v == "" {
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(x >= 1 && x <= 1000) {
+			return r, fmt.Errorf("%s: use a number from 1, like 3 or 2.5", d.name)
+		}
+		*d.dst = x
+	}
+	if r.SurgeBaselineDays > 366 {
+		return r, fmt.Errorf("HIMOYA_SURGE_DAYS: use at most 366 days")
+	}
+	return r, nil
 }

@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"himoya/models"
+	"himoya/models/demo"
 )
 
 // demoCmd: himoya demo [-months N] [-seed S] [-cases N] [-force] fills the database with a
@@ -36,9 +36,9 @@ func demoCmd(ctx context.Context, cfg Config, args []string, stdout io.Writer) e
 	}
 	defer s.Close()
 	start := time.Now()
-	res, err := s.GenerateDemo(ctx, models.DemoOptions{Months: *months, Seed: *seed, Cases: *cases, Force: *force, Now: time.Now(),
+	res, err := demo.Generate(ctx, s, demo.Options{Months: *months, Seed: *seed, Cases: *cases, Force: *force, Now: time.Now(),
 		Rules: cfg.Dashboard})
-	if errors.Is(err, models.ErrNotEmpty) {
+	if errors.Is(err, demo.ErrNotEmpty) {
 		return fmt.Errorf("%w (add -force to add demo data to it anyway)", err)
 	} else if err != nil {
 		return err

@@ -52,7 +52,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	a, err := NewServer(ctx, s)
+	a, err := NewServer(ctx, s, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

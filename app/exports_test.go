@@ -1,6 +1,8 @@
 package app
 
 import (
+	"himoya/views"
+
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -140,7 +142,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 
 	// The sweep: every GET route, with every report format and version, over today.
 	var formats []string
-	for f := range models.ReportFormats {
+	for f := range views.ReportFormats {
 		formats = append(formats, f)
 	}
 	sort.Strings(formats)
@@ -180,7 +182,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 				what := fmt.Sprintf("GET %s?%s (%s)", rt.Path, q.Encode(), name)
 				ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 				kind := ""
-				for f, fct := range models.ReportFormats {
+				for f, fct := range views.ReportFormats {
 					if c, _, _ := mime.ParseMediaType(fct); c == ct {
 						kind = f
 					}
@@ -208,7 +210,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 	}
 	sort.Strings(got)
 	if strings.Join(got, "\n") != strings.Join(wantDownloads, "\n") {
-		t.Errorf("downloads found by the sweep:\n%s\nwant:\n%s\n(a new export must write every text cell through models.SpreadsheetText)",
+		t.Errorf("downloads found by the sweep:\n%s\nwant:\n%s\n(a new export must write every text cell through views.SpreadsheetText)",
 			strings.Join(got, "\n"), strings.Join(wantDownloads, "\n"))
 	}
 }

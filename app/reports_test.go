@@ -343,9 +343,13 @@ func TestReportMinCellConfig(t *testing.T) {
 			t.Errorf("HIMOYA_MIN_CELL=%q: %d, %v", tc.value, c.MinCell, err)
 		}
 	}
-	// The store's threshold is the public report's.
+	// The configured threshold is the public report's.
 	e := newReportEnv(t)
-	e.Store.MinCell = 11
+	a, err := NewServer(context.Background(), e.Store, Config{MinCell: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.App = a
 	var r reportJSON
 	if st := e.api("GET", "/api/v1/reports?from=2024-03-23&to=2024-03-24&public=1", e.sup, nil, &r); st != 200 {
 		t.Fatalf("status %d", st)

@@ -111,8 +111,6 @@ func open(ctx context.Context, cfg Config) (*models.Store, error) {
 		return nil, err
 	}
 	s.TwoFactorFrom = cfg.TwoFactorFrom
-	s.MinCell = cfg.MinCell
-	s.DashboardRules = cfg.Dashboard
 	return s, nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"himoya/handlers"
 	"himoya/models"
+	"himoya/models/stats"
 	"himoya/views"
 )
 
@@ -24,7 +25,8 @@ import (
 const requestTimeout = 15 * time.Second
 
 // NewServer builds the Fiber application over a store: middleware, route table, error handler.
-func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
+// cfg gives the thresholds of reports and the dashboard (zero values: the defaults).
+func NewServer(ctx context.Context, s *models.Store, cfg Config) (*fiber.App, error) {
 	csrf, err := s.CSRF(ctx)
 	if err != nil {
 		return nil, err
@@ -35,7 +37,7 @@ func NewServer(ctx context.Context, s *models.Store) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handlers.Handler{Store: s, CSRF: csrf, Notes: notes}
+	h := &handlers.Handler{Store: s, Stats: stats.New(s), CSRF: csrf, Notes: notes, MinCell: cfg.MinCell, Rules: cfg.Dashboard}
 	a := fiber.New(fiber.Config{
 		// Values from the request are copied, so none outlives its buffer (a Fiber v2 trap).
 		Immutable: true,
@@ -121,7 +123,7 @@ func serve(ctx context.Context, cfg Config, stdout io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	a, err := NewServer(ctx, s)
+	a, err := NewServer(ctx, s, cfg)
 	if err != nil {
 		return err
 	}

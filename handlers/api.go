@@ -6,7 +6,6 @@ import (
 	"mime"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
@@ -71,13 +70,6 @@ func jsonType(goType string) string {
 	}
 }
 
-// apiTerm is a taxonomy entry in the API.
-type apiTerm struct {
-	Code    string `json:"code"`
-	Label   string `json:"label"`
-	LabelRU string `json:"label_ru,omitempty"`
-}
-
 // APITaxonomy lists the codes an integration may send, and the workflow.
 func (h *Handler) APITaxonomy(c *fiber.Ctx) error {
 	tax, err := h.Store.Taxonomy(c.UserContext())
@@ -107,109 +99,6 @@ func (h *Handler) APITaxonomy(c *fiber.Ctx) error {
 		"statuses": statuses, "urgencies": urgencies, "transitions": models.TransitionMap(),
 		"documents": fiber.Map{"kinds": models.DocumentKinds, "statuses": models.DocumentStatuses},
 	})
-}
-
-// apiCase is a case in the API.
-type apiCase struct {
-	ID             uint                  `json:"id"`
-	Reference      string                `json:"reference"`
-	Status         models.Status         `json:"status"`
-	Version        int                   `json:"version"`
-	Category       string                `json:"category"`
-	Categories     []string              `json:"categories"`
-	Summary        string                `json:"summary"`
-	Region         string                `json:"region"`
-	City           string                `json:"city"`
-	PlaceType      string                `json:"place_type"`
-	Perpetrator    string                `json:"perpetrator"`
-	PeopleAffected int                   `json:"people_affected"`
-	Urgency        models.Urgency        `json:"urgency"`
-	Assignee       *string               `json:"assignee"`
-	Outcome        string                `json:"outcome"`
-	ReceivedAt     time.Time             `json:"received_at"`
-	IncidentAt     *time.Time            `json:"incident_at"`
-	EventID        *uint                 `json:"event_id"`
-	Documents      []models.CaseDocument `json:"documents"`
-	Restricted     bool                  `json:"restricted"`
-	SharedWith     []string              `json:"shared_with,omitempty"`
-	Caller         *models.Caller        `json:"caller,omitempty"`
-	History        []apiEntry            `json:"history,omitempty"`
-	Contacts       []apiContact          `json:"contacts,omitempty"`
-	UpdatedAt      time.Time             `json:"updated_at"`
-}
-
-// apiEntry is one step of a case's history.
-type apiEntry struct {
-	Kind     string        `json:"kind"`
-	From     models.Status `json:"from"`
-	To       models.Status `json:"to"`
-	At       time.Time     `json:"at"`
-	By       string        `json:"by"`
-	Note     string        `json:"note"`
-	Outcome  string        `json:"outcome,omitempty"`
-	Assignee string        `json:"assignee,omitempty"`
-	Fields   []string      `json:"fields,omitempty"`
-}
-
-// apiContact is a call in the API.
-type apiContact struct {
-	ID         uint           `json:"id"`
-	CaseID     *uint          `json:"case_id"`
-	Channel    string         `json:"channel"`
-	ReceivedAt time.Time      `json:"received_at"`
-	TakenBy    string         `json:"taken_by"`
-	Category   string         `json:"category"`
-	Summary    string         `json:"summary"`
-	Caller     *models.Caller `json:"caller"`
-}
-
-func email(u *models.User) string {
-	if u == nil {
-		return ""
-	}
-	return u.Email
-}
-
-func toAPIContact(ct *models.Contact) apiContact {
-	return apiContact{ID: ct.ID, CaseID: ct.CaseID, Channel: ct.Channel, ReceivedAt: ct.ReceivedAt,
-		TakenBy: email(ct.TakenBy), Category: ct.Category, Summary: ct.Summary.String(), Caller: ct.Caller}
-}
-
-// toAPICase turns a case into its API form; full adds the caller, history and calls.
-func toAPICase(cs *models.Case, full bool) apiCase {
-	out := apiCase{ID: cs.ID, Reference: cs.Reference, Status: cs.Status, Version: cs.Version, Category: cs.Category,
-		Categories: cs.CategoryCodes(), Summary: cs.Summary.String(), Region: cs.Region, City: cs.City,
-		PlaceType: cs.PlaceType, Perpetrator: cs.Perpetrator, PeopleAffected: cs.PeopleAffected, Urgency: cs.Urgency,
-		Outcome: cs.Outcome, ReceivedAt: cs.ReceivedAt, IncidentAt: cs.IncidentAt, EventID: cs.EventID,
-		Documents: cs.Documents, UpdatedAt: cs.UpdatedAt, Restricted: cs.Restricted}
-	if out.Documents == nil {
-		out.Documents = []models.CaseDocument{}
-	}
-	if cs.Assignee != nil {
-		out.Assignee = &cs.Assignee.Email
-	}
-	if !full {
-		return out
-	}
-	out.Caller = cs.Caller
-	out.SharedWith = []string{}
-	for _, sh := range cs.Shares {
-		out.SharedWith = append(out.SharedWith, email(sh.User))
-	}
-	out.History = []apiEntry{}
-	for _, e := range cs.Entries {
-		ae := apiEntry{Kind: e.Kind, From: e.FromStatus, To: e.ToStatus, At: e.At, By: email(e.User),
-			Note: e.Note.String(), Outcome: e.Outcome, Assignee: email(e.Assignee)}
-		if e.Fields != "" {
-			ae.Fields = strings.Split(e.Fields, ",")
-		}
-		out.History = append(out.History, ae)
-	}
-	out.Contacts = []apiContact{}
-	for i := range cs.Contacts {
-		out.Contacts = append(out.Contacts, toAPIContact(&cs.Contacts[i]))
-	}
-	return out
 }
 
 // APIListCases lists cases with filters and paging.
@@ -355,5 +244,5 @@ func (h *Handler) APIUpdateCaller(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(cl)
+	return c.JSON(toAPICaller(cl))
 }

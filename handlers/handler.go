@@ -9,13 +9,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/models"
+	"himoya/models/stats"
 )
 
 // Handler holds what the handlers need.
 type Handler struct {
 	Store *models.Store
+	// Stats computes the reports and the dashboard from Store.
+	Stats *stats.Stats
 	CSRF  *models.CSRFKeyer
 	Notes *models.NoteSealer
+	// MinCell is the smallest count a public report shows (HIMOYA_MIN_CELL); 0 means
+	// stats.DefaultMinCell.
+	MinCell int
+	// Rules are the dashboard's thresholds (HIMOYA_SLA_*, HIMOYA_SURGE_*, HIMOYA_BURST_*);
+	// zero fields mean the defaults.
+	Rules stats.DashboardRules
 }
 
 // Keys of the request's locals.

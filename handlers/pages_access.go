@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"himoya/views"
+
 	"bytes"
 	"strconv"
 
@@ -89,10 +91,14 @@ func (p caseListPage) ExportURL() string {
 // names and phone numbers (supervisors; recorded in the audit log).
 func (h *Handler) ExportCases(c *fiber.Ctx) error {
 	var buf bytes.Buffer
-	if _, err := h.Store.ExportCases(c.UserContext(), CurrentUser(c), readCaseFilter(c.Query, true), &buf); err != nil {
+	w := views.NewCasesCSV(&buf, h.Store.Loc)
+	if _, err := h.Store.ExportCases(c.UserContext(), CurrentUser(c), readCaseFilter(c.Query, true), w.Write); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	if err := w.Close(); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, views.CSVContentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="himoya-cases-`+h.Store.Now().In(h.Store.Loc).Format("2006-01-02")+`.csv"`)
 	return c.Send(buf.Bytes())
 }

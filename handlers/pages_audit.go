@@ -1,12 +1,12 @@
 package handlers
 
 import (
-	"encoding/csv"
+	"himoya/views"
+
 	"errors"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -104,9 +104,6 @@ func (h *Handler) ListAudit(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, "audit/index", p)
 }
 
-// auditCSVHeader names the export's columns.
-var auditCSVHeader = []string{"id", "at", "actor_id", "actor", "action", "object", "object_id", "ip", "request_id", "detail", "prev_hash", "hash"}
-
 // ExportAudit sends what the log's filters select as CSV, oldest first (admins). The export
 // is recorded in the log.
 func (h *Handler) ExportAudit(c *fiber.Ctx) error {
@@ -115,39 +112,19 @@ func (h *Handler) ExportAudit(c *fiber.Ctx) error {
 		return err
 	}
 	// The body is buffered until the handler returns, so a failed export sends no CSV.
-	w := csv.NewWriter(c)
-	if err := w.Write(auditCSVHeader); err != nil {
+	w, err := views.NewAuditCSV(c, h.Store.Loc)
+	if err != nil {
 		return err
 	}
-	_, err = h.Store.ExportAudit(c.UserContext(), CurrentUser(c), f, func(e *models.AuditEntry) error {
-		return w.Write(auditCSVRow(e, h.Store.Loc))
-	})
-	if w.Flush(); err == nil {
-		err = w.Error()
+	_, err = h.Store.ExportAudit(c.UserContext(), CurrentUser(c), f, w.Write)
+	if cerr := w.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		c.Response().ResetBody()
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentType, views.CSVContentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="himoya-audit.csv"`)
 	return nil
-}
-
-// auditCSVRow is one entry as a row of the export: ids as numbers, every text through the
-// formula guard.
-func auditCSVRow(e *models.AuditEntry, loc *time.Location) []string {
-	opt := func(p *uint) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatUint(uint64(*p), 10)
-	}
-	actor := ""
-	if e.Actor != nil {
-		actor = e.Actor.Email
-	}
-	text := models.SpreadsheetText
-	return []string{strconv.FormatUint(uint64(e.ID), 10), e.At.In(loc).Format(time.RFC3339), opt(e.ActorID), text(actor),
-		text(e.Action), text(e.Object), opt(e.ObjectID), text(e.IP), text(e.RequestID), text(e.Detail), text(e.PrevHash), text(e.Hash)}
 }

@@ -1,6 +1,10 @@
 package handlers
 
 import (
+	"himoya/views"
+
+	"himoya/models/stats"
+
 	"html/template"
 	"strconv"
 	"strings"
@@ -14,30 +18,30 @@ import (
 // script, a link refreshes it).
 const refreshSeconds = 60
 
-// pageList is how many cases of each list the page shows (the API gives models.ListLimit):
+// pageList is how many cases of each list the page shows (the API gives stats.ListLimit):
 // the page is read at a glance, and links to the full lists.
 const pageList = 15
 
 // dashboardPage is the supervisors' dashboard.
 type dashboardPage struct {
 	Page
-	D *models.Dashboard
+	D *stats.Dashboard
 	// Critical and Overdue are the first cases of the dashboard's lists, Warnings the
 	// first early warnings.
-	Critical, Overdue []models.WaitingCase
-	Warnings          []models.EarlyWarning
+	Critical, Overdue []stats.WaitingCase
+	Warnings          []stats.EarlyWarning
 	// At is the moment shown, for the look-back form (a datetime-local value when looking back).
 	At string
 	// Zone is the organisation's time zone, whose midnight starts "today".
 	Zone string
 	// The charts, and the rows of the tables that give their numbers.
 	DayChart    template.HTML
-	DaySeries   []chartSeries
+	DaySeries   []views.ChartSeries
 	DayRows     []dayRow
 	RegionChart template.HTML
-	RegionRows  []chartBar
+	RegionRows  []views.ChartBar
 	StatusChart template.HTML
-	StatusRows  []chartBar
+	StatusRows  []views.ChartBar
 }
 
 // dayRow is a row of the table of calls per day: each series' count, and all calls.
@@ -50,7 +54,7 @@ type dayRow struct {
 // myWorkPage is a caseworker's own dashboard.
 type myWorkPage struct {
 	Page
-	W         *models.MyWork
+	W         *stats.MyWork
 	Urgencies []urgencyCount
 }
 
@@ -67,11 +71,11 @@ func (h *Handler) ShowDashboard(c *fiber.Ctx) error {
 	if !u.Can(models.RoleSupervisor) {
 		return h.showMyWork(c, u)
 	}
-	at, err := h.Store.ParseAsOf(c.Query("at"))
+	at, err := h.Stats.ParseAsOf(c.Query("at"))
 	if err != nil {
 		return err
 	}
-	d, err := h.Store.Dashboard(c.UserContext(), u, at, h.Store.DashboardRules)
+	d, err := h.Stats.Dashboard(c.UserContext(), u, at, h.Rules)
 	if err != nil {
 		return err
 	}
@@ -81,7 +85,7 @@ func (h *Handler) ShowDashboard(c *fiber.Ctx) error {
 
 // layoutDashboard lays out a dashboard: the first cases of each list, and the charts with the
 // rows of the tables beside them.
-func (h *Handler) layoutDashboard(c *fiber.Ctx, d *models.Dashboard) *dashboardPage {
+func (h *Handler) layoutDashboard(c *fiber.Ctx, d *stats.Dashboard) *dashboardPage {
 	at := d.At.In(h.Store.Loc)
 	p := &dashboardPage{Page: h.page(c, "Dashboard", "dashboard"), D: d, Zone: h.Store.Loc.String(),
 		Critical: d.CriticalUnassigned[:min(pageList, len(d.CriticalUnassigned))], Overdue: d.Overdue[:min(pageList, len(d.Overdue))],
@@ -100,28 +104,28 @@ func (h *Handler) layoutDashboard(c *fiber.Ctx, d *models.Dashboard) *dashboardP
 		}
 		p.DayRows = append(p.DayRows, row)
 	}
-	p.RegionRows = make([]chartBar, len(d.CallsByRegion))
+	p.RegionRows = make([]views.ChartBar, len(d.CallsByRegion))
 	for i, r := range d.CallsByRegion {
-		p.RegionRows[i] = chartBar{r.Label, r.Calls}
+		p.RegionRows[i] = views.ChartBar{Label: r.Label, Value: r.Calls}
 	}
-	p.RegionChart = horizontalBars("chart-regions", "Calls by region, last 7 days",
-		"Calls of the last 7 days by the region of their case: "+sumDesc(p.RegionRows)+".", p.RegionRows)
+	p.RegionChart = views.HorizontalBars("chart-regions", "Calls by region, last 7 days",
+		"Calls of the last 7 days by the region of their case: "+views.SumDesc(p.RegionRows)+".", p.RegionRows)
 	for _, st := range models.Statuses {
 		if st.Open() {
-			p.StatusRows = append(p.StatusRows, chartBar{st.Label(), d.OpenByStatus[st]})
+			p.StatusRows = append(p.StatusRows, views.ChartBar{Label: st.Label(), Value: d.OpenByStatus[st]})
 		}
 	}
-	p.StatusChart = horizontalBars("chart-status", "Open cases by status",
-		"Open cases by status: "+sumDesc(p.StatusRows)+".", p.StatusRows)
+	p.StatusChart = views.HorizontalBars("chart-status", "Open cases by status",
+		"Open cases by status: "+views.SumDesc(p.StatusRows)+".", p.StatusRows)
 	return p
 }
 
 // dayChart draws the calls per day, stacked by category.
-func dayChart(s models.CallSeries) ([]chartSeries, template.HTML) {
-	series := make([]chartSeries, len(s.Series))
+func dayChart(s stats.CallSeries) ([]views.ChartSeries, template.HTML) {
+	series := make([]views.ChartSeries, len(s.Series))
 	parts := make([]string, len(s.Series))
 	for i, x := range s.Series {
-		series[i] = chartSeries{Label: x.Label, Class: "s" + strconv.Itoa(i), Counts: x.Counts}
+		series[i] = views.ChartSeries{Label: x.Label, Class: "s" + strconv.Itoa(i), Counts: x.Counts}
 		n := 0
 		for _, v := range x.Counts {
 			n += v
@@ -134,13 +138,13 @@ func dayChart(s models.CallSeries) ([]chartSeries, template.HTML) {
 	}
 	title := "Calls per day, last " + strconv.Itoa(len(s.Days)) + " days, by category"
 	desc := "Calls by category over the days: " + strings.Join(parts, "; ") + ". Calls each day: " + strings.Join(days, "; ") + "."
-	return series, stackedBars("chart-days", title, desc, s.Days, series, s.Totals)
+	return series, views.StackedBars("chart-days", title, desc, s.Days, series, s.Totals)
 }
 
 // showMyWork shows a caseworker their open cases, those not started in time and the queue of
 // unassigned critical cases.
 func (h *Handler) showMyWork(c *fiber.Ctx, u *models.User) error {
-	w, err := h.Store.MyWork(c.UserContext(), u, h.Store.Now(), h.Store.DashboardRules)
+	w, err := h.Stats.MyWork(c.UserContext(), u, h.Store.Now(), h.Rules)
 	if err != nil {
 		return err
 	}

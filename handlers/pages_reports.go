@@ -1,17 +1,17 @@
 package handlers
 
 import (
+	"himoya/models/stats"
+
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
-
-	"himoya/models"
 )
 
 // reportPage shows the report of a period with the forms that choose it.
 type reportPage struct {
 	Page
-	Report *models.Report
+	Report *stats.Report
 	// What the forms show: the month picked, or the days.
 	Month, From, To string
 	Public          bool
@@ -31,10 +31,10 @@ func (p reportPage) DownloadURL(format string) string {
 func (h *Handler) ShowReport(c *fiber.Ctx) error {
 	p := &reportPage{Page: h.page(c, "Reports", "reports"), Month: c.Query("month"), From: c.Query("from"),
 		To: c.Query("to"), Formats: []string{"csv", "xlsx", "pdf"}}
-	from, to, opts, err := reportRequest(c)
+	from, to, opts, err := h.reportRequest(c)
 	p.Public = opts.Public
 	if err == nil {
-		p.Report, err = h.Store.Report(c.UserContext(), CurrentUser(c), from, to, opts)
+		p.Report, err = h.Stats.Report(c.UserContext(), CurrentUser(c), from, to, opts)
 	}
 	if ve := asValidationError(err); ve != nil {
 		p.Errors, p.Error = ve.Fields, "Choose another period."

@@ -109,7 +109,8 @@ func sealedIn(t *testing.T, s *Store, path string) []string {
 
 // TestRetentionKeepsTheNumbers: retention erases the personal data of cases closed before the
 // retention period, of old calls with no case, and of callers with nothing left within it;
-// every count is the same before and after; open and recent cases keep their data; nothing
+// every count is the same before and after (the reports and the dashboard too: see
+// models/stats); open and recent cases keep their data; nothing
 // erased can be read back from the database file or its WAL, even with the key file.
 func TestRetentionKeepsTheNumbers(t *testing.T) {
 	f := newRetentionFixture(t)
@@ -155,34 +156,6 @@ func TestRetentionKeepsTheNumbers(t *testing.T) {
 		t.Fatalf("counts before: %+v", before)
 	}
 
-	// The hotline's own reports (internal and public, over both ends of the history) and the
-	// dashboard, as they are before retention.
-	reports := func() []any {
-		t.Helper()
-		var out []any
-		for _, period := range [][2]string{{"2021-01-01", "2023-12-31"}, {"2024-01-01", "2025-05-31"}} {
-			for _, public := range []bool{false, true} {
-				r, err := s.Report(ctx, f.sup, period[0], period[1], ReportOptions{Public: public, MinCell: 1})
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, r)
-			}
-		}
-		for _, at := range []time.Time{day(2021, 3, 15), day(2025, 6, 1)} {
-			d, err := s.Dashboard(ctx, f.sup, at, DefaultDashboardRules())
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, d)
-		}
-		return out
-	}
-	reportsBefore := reports()
-	if r := reportsBefore[0].(*Report); r.Cases != 4 || r.Calls != 6 {
-		t.Fatalf("the 2021-2023 report counts %d cases and %d calls, want 4 and 6", r.Cases, r.Calls)
-	}
-
 	rep, err := s.RunRetention(ctx, DefaultRetentionMonths)
 	if err != nil {
 		t.Fatal(err)
@@ -196,13 +169,6 @@ func TestRetentionKeepsTheNumbers(t *testing.T) {
 	}
 	if !reflect.DeepEqual(before, after) {
 		t.Fatalf("the numbers changed:\nbefore %+v\nafter  %+v", before, after)
-	}
-	if reportsAfter := reports(); !reflect.DeepEqual(reportsBefore, reportsAfter) {
-		for i := range reportsBefore {
-			if !reflect.DeepEqual(reportsBefore[i], reportsAfter[i]) {
-				t.Errorf("report %d changed:\nbefore %+v\nafter  %+v", i, reportsBefore[i], reportsAfter[i])
-			}
-		}
 	}
 
 	// Erased: Alisher's case, call, notes and record; Dilshod's first case; Erkin's call and record.

@@ -41,12 +41,6 @@ type Store struct {
 	// empty value means supervisors and admins. Set it to a role that is not one (e.g.
 	// "none") to require it of nobody; every account may still turn it on.
 	TwoFactorFrom Role
-	// MinCell is the smallest count a public report shows (HIMOYA_MIN_CELL); 0 means
-	// DefaultMinCell.
-	MinCell int
-	// DashboardRules are the dashboard's thresholds (HIMOYA_SLA_*, HIMOYA_SURGE_*,
-	// HIMOYA_BURST_*); zero fields mean the defaults.
-	DashboardRules DashboardRules
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// KeyFileCreated is set when Open made a new key file (the first start).

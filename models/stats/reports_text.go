@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"fmt"
 	"math"
 	"strconv"
@@ -26,7 +28,7 @@ var headlineSkips = map[string]bool{"consultation": true, "other": true, "unknow
 
 // headline writes the sentence about the period: how many calls, and what the largest share
 // of them was about (the top category, or the top two when they are of one family).
-func (r *Report) headline(tax *Taxonomy) Headline {
+func (r *Report) headline(tax *models.Taxonomy) Headline {
 	en, ru := r.PeriodPhrase()
 	if r.Calls == 0 {
 		return Headline{EN: "No calls " + en, RU: "Нет обращений " + ru}
@@ -347,3 +349,15 @@ func (f ReportFigure) PreviousText() string { return FormatCount(f.Previous) }
 
 // ResponseRule says what the response times measure (for templates).
 func (r *Report) ResponseRule() string { return ResponseRule }
+
+// Minutes is a duration in minutes rounded to a tenth, as files and the API give it; nil
+// when there is none.
+func Minutes(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	return ptr(math.Round(d.Minutes()*10) / 10)
+}
+
+// Location is the time zone the report's days are days of.
+func (r *Report) Location() *time.Location { return r.loc }

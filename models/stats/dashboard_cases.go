@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"database/sql"
 	"sort"
@@ -15,8 +17,8 @@ import (
 // (describe).
 type caseState struct {
 	ID         uint
-	Status     Status
-	Urgency    Urgency
+	Status     models.Status
+	Urgency    models.Urgency
 	ReceivedAt time.Time
 	AssigneeID *uint
 }
@@ -40,7 +42,7 @@ func scanStates(q *gorm.DB) ([]caseState, error) {
 		if err := rows.Scan(&c.ID, &status, &urgency, &c.ReceivedAt, &assignee); err != nil {
 			return nil, err
 		}
-		c.Status, c.Urgency = Status(status), Urgency(urgency)
+		c.Status, c.Urgency = models.Status(status), models.Urgency(urgency)
 		if assignee.Valid {
 			a := uint(assignee.Int64)
 			c.AssigneeID = &a
@@ -53,7 +55,7 @@ func scanStates(q *gorm.DB) ([]caseState, error) {
 // caseTally is the dashboard's counts over open cases, built from the current state of the
 // cases and corrected for those that changed after the moment looked at.
 type caseTally struct {
-	byStatus map[Status]int
+	byStatus map[models.Status]int
 	load     map[uint]*Workload
 	waiting  map[uint]caseState // open and unassigned, by id
 }
@@ -77,7 +79,7 @@ func (t *caseTally) add(c caseState, sign int) {
 		t.load[*c.AssigneeID] = w
 	}
 	w.Open += sign
-	if c.Urgency == UrgencyCritical {
+	if c.Urgency == models.UrgencyCritical {
 		w.Critical += sign
 	}
 }
@@ -86,15 +88,15 @@ func (t *caseTally) add(c caseState, sign int) {
 // the current state through the index on status (open cases are a small fraction of all);
 // the cases changed since then (a search of the index on updated_at, empty when end is now)
 // are taken out and put back as they were then, rebuilt from their timelines.
-func (s *Store) openCasesAsOf(db *gorm.DB, end time.Time) (*caseTally, error) {
+func (s *Stats) openCasesAsOf(db *gorm.DB, end time.Time) (*caseTally, error) {
 	open := openStatuses()
-	t := &caseTally{byStatus: map[Status]int{}, load: map[uint]*Workload{}, waiting: map[uint]caseState{}}
+	t := &caseTally{byStatus: map[models.Status]int{}, load: map[uint]*Workload{}, waiting: map[uint]caseState{}}
 	for _, st := range open {
 		t.byStatus[st] = 0
 	}
 	// One pass over the open part of idx_cases_open_work, which holds all four columns.
 	var groups []struct {
-		Status     Status
+		Status     models.Status
 		AssigneeID *uint
 		Critical   bool
 		N          int
@@ -102,7 +104,7 @@ func (s *Store) openCasesAsOf(db *gorm.DB, end time.Time) (*caseTally, error) {
 	if err := db.Raw(`SELECT status, assignee_id, urgency = ? AS critical, COUNT(*) AS n
 		FROM cases INDEXED BY idx_cases_open_work
 		WHERE status IN ? AND received_at < ? GROUP BY status, assignee_id, urgency = ?`,
-		UrgencyCritical, open, end, UrgencyCritical).Scan(&groups).Error; err != nil {
+		models.UrgencyCritical, open, end, models.UrgencyCritical).Scan(&groups).Error; err != nil {
 		return nil, err
 	}
 	for _, g := range groups {
@@ -155,7 +157,7 @@ func statesAt(db *gorm.DB, cases []caseState, end time.Time) ([]caseState, error
 	out := make([]caseState, len(cases))
 	for i, c := range cases {
 		idx[c.ID] = i
-		c.Status, c.AssigneeID = StatusNew, nil
+		c.Status, c.AssigneeID = models.StatusNew, nil
 		out[i] = c
 	}
 	// A deep look back reads hundreds of thousands of entries: they are scanned by hand
@@ -181,7 +183,7 @@ func statesAt(db *gorm.DB, cases []caseState, end time.Time) ([]caseState, error
 			}
 			c := &out[idx[id]]
 			if to != "" {
-				c.Status = Status(to)
+				c.Status = models.Status(to)
 			}
 			if assignee.Valid {
 				a := uint(assignee.Int64)
@@ -209,7 +211,7 @@ func waitingCase(c caseState, at time.Time, rules DashboardRules) WaitingCase {
 }
 
 // describe reads the reference and region of the cases of the lists.
-func describe(db *gorm.DB, tax *Taxonomy, lists ...[]WaitingCase) error {
+func describe(db *gorm.DB, tax *models.Taxonomy, lists ...[]WaitingCase) error {
 	var ids []uint
 	for _, l := range lists {
 		for _, w := range l {
@@ -237,7 +239,7 @@ func describe(db *gorm.DB, tax *Taxonomy, lists ...[]WaitingCase) error {
 			a := by[l[i].ID]
 			l[i].Reference, l[i].Region = a.ref, a.region
 			if a.region != "" {
-				l[i].RegionLabel = tax.Label(KindRegion, a.region)
+				l[i].RegionLabel = tax.Label(models.KindRegion, a.region)
 			}
 		}
 	}
@@ -258,7 +260,7 @@ func sortWaiting(ws []WaitingCase) {
 }
 
 // dashboardCases fills the counts of cases, the waiting lists and the workload.
-func (s *Store) dashboardCases(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time.Time, rules DashboardRules) error {
+func (s *Stats) dashboardCases(db *gorm.DB, d *Dashboard, tax *models.Taxonomy, at time.Time, rules DashboardRules) error {
 	end := at.Add(time.Nanosecond)
 	today := dayStart(at, s.Loc)
 	var n struct{ Today, Week int }
@@ -279,7 +281,7 @@ func (s *Store) dashboardCases(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time
 	var crit, over []WaitingCase
 	for _, c := range t.waiting {
 		w := waitingCase(c, at, rules)
-		if c.Urgency == UrgencyCritical {
+		if c.Urgency == models.UrgencyCritical {
 			crit = append(crit, w)
 		}
 		if w.IsOverdue {
@@ -298,12 +300,12 @@ func (s *Store) dashboardCases(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time
 }
 
 // workload lists the active caseworkers and everyone who holds open cases, busiest first.
-func (s *Store) workload(db *gorm.DB, d *Dashboard, t *caseTally) error {
+func (s *Stats) workload(db *gorm.DB, d *Dashboard, t *caseTally) error {
 	var users []struct {
 		ID     uint
 		Name   string
 		Email  string
-		Role   Role
+		Role   models.Role
 		Active bool
 	}
 	if err := db.Raw(`SELECT id, name, email, role, active FROM users`).Scan(&users).Error; err != nil {
@@ -311,7 +313,7 @@ func (s *Store) workload(db *gorm.DB, d *Dashboard, t *caseTally) error {
 	}
 	for _, u := range users {
 		w := t.load[u.ID]
-		if w == nil && (!u.Active || u.Role != RoleCaseworker) {
+		if w == nil && (!u.Active || u.Role != models.RoleCaseworker) {
 			continue
 		}
 		row := Workload{UserID: u.ID, Name: u.Name, Email: u.Email}
@@ -342,37 +344,37 @@ func (s *Store) workload(db *gorm.DB, d *Dashboard, t *caseTally) error {
 // MyWork is a caseworker's own "what needs me now": their open cases by urgency, those not
 // started past their deadline, and the queue of unassigned critical cases anyone may take.
 type MyWork struct {
-	At time.Time `json:"at"`
+	At time.Time
 	// ByUrgency counts the user's open cases by urgency.
-	ByUrgency map[Urgency]int `json:"by_urgency"`
-	OpenTotal int             `json:"open_total"`
+	ByUrgency map[models.Urgency]int
+	OpenTotal int
 	// Cases lists the user's open cases, most urgent and oldest first (at most ListLimit).
-	Cases []WaitingCase `json:"cases"`
+	Cases []WaitingCase
 	// Overdue lists the user's cases still "assigned" (not started) past the deadline of
 	// their urgency (Rules.MyWork).
-	Overdue []WaitingCase `json:"overdue"`
+	Overdue []WaitingCase
 	// CriticalQueue lists the open critical cases nobody is assigned to.
-	CriticalQueue      []WaitingCase `json:"critical_queue"`
-	CriticalQueueTotal int           `json:"critical_queue_total"`
-	Rules              RulesText     `json:"rules"`
+	CriticalQueue      []WaitingCase
+	CriticalQueueTotal int
+	Rules              RulesText
 }
 
 // MyWork computes user u's own work as of at.
-func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules DashboardRules) (*MyWork, error) {
-	if !u.Can(RoleCaseworker) {
-		return nil, ErrForbidden
+func (s *Stats) MyWork(ctx context.Context, u *models.User, at time.Time, rules DashboardRules) (*MyWork, error) {
+	if !u.Can(models.RoleCaseworker) {
+		return nil, models.ErrForbidden
 	}
-	rules = rules.withDefaults()
+	rules = rules.WithDefaults()
 	at = at.UTC()
 	end := at.Add(time.Nanosecond)
-	db := s.rdb(ctx)
-	tax, err := loadTaxonomy(db)
+	db := s.ReadDB(ctx)
+	tax, err := models.LoadTaxonomy(db)
 	if err != nil {
 		return nil, err
 	}
-	m := &MyWork{At: at, ByUrgency: map[Urgency]int{}, Cases: []WaitingCase{}, Overdue: []WaitingCase{},
+	m := &MyWork{At: at, ByUrgency: map[models.Urgency]int{}, Cases: []WaitingCase{}, Overdue: []WaitingCase{},
 		CriticalQueue: []WaitingCase{}, Rules: rules.Text()}
-	for _, x := range Urgencies {
+	for _, x := range models.Urgencies {
 		m.ByUrgency[x] = 0
 	}
 	open := openStatuses()
@@ -382,17 +384,17 @@ func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules Dashboa
 		return nil, err
 	}
 	// The queue holds the cases u may see: a caseworker does not see restricted ones.
-	queue, err := scanStates(db.Table("cases").Scopes(visible(u)).Select(caseColumns).
-		Where("assignee_id IS NULL AND status IN ? AND urgency = ? AND received_at < ?", open, UrgencyCritical, end))
+	queue, err := scanStates(db.Table("cases").Scopes(models.Visible(u)).Select(caseColumns).
+		Where("assignee_id IS NULL AND status IN ? AND urgency = ? AND received_at < ?", open, models.UrgencyCritical, end))
 	if err != nil {
 		return nil, err
 	}
-	rank := map[Urgency]int{UrgencyCritical: 0, UrgencyHigh: 1, UrgencyNormal: 2}
+	rank := map[models.Urgency]int{models.UrgencyCritical: 0, models.UrgencyHigh: 1, models.UrgencyNormal: 2}
 	for _, c := range mine {
 		m.ByUrgency[c.Urgency]++
 		m.OpenTotal++
 		w := waitingCase(c, at, rules)
-		if c.Status != StatusAssigned {
+		if c.Status != models.StatusAssigned {
 			w.Over, w.IsOverdue, w.OverdueMinutes = 0, false, 0
 		}
 		m.Cases = append(m.Cases, w)
@@ -423,7 +425,7 @@ func (s *Store) MyWork(ctx context.Context, u *User, at time.Time, rules Dashboa
 		return nil, err
 	}
 	rows := len(m.Cases) + len(m.CriticalQueue)
-	if err := s.RecordRead(ctx, u, AuditCaseList, ObjectCase, "view=my-work rows="+strconv.Itoa(rows)); err != nil {
+	if err := s.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=my-work rows="+strconv.Itoa(rows)); err != nil {
 		return nil, err
 	}
 	return m, nil

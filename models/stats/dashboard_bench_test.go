@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"os"
 	"sort"
@@ -13,7 +15,7 @@ import (
 //
 //	HIMOYA_DB=/tmp/big.db himoya demo -cases 1000000 -months 24
 //	cp /tmp/big.db /tmp/bench.db; cp /tmp/big.key /tmp/bench.key
-//	HIMOYA_BENCH_DB=/tmp/bench.db go test ./models -run '^$' -bench Dashboard -benchtime 20x
+//	HIMOYA_BENCH_DB=/tmp/bench.db go test ./models/stats -run '^$' -bench Dashboard -benchtime 20x
 //
 // Open brings the copy's schema up to date first (migration 15 counts the existing calls
 // once), so give it a copy. "now" is the dashboard as of the newest call; "surge" looks back
@@ -25,24 +27,25 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Skip("set HIMOYA_BENCH_DB to a copy of a database made by himoya demo -cases 1000000")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: path})
+	store, err := models.Open(ctx, models.Options{Path: path})
 	if err != nil {
 		b.Fatal(err)
 	}
+	s := New(store)
 	defer s.Close()
-	sup := &User{ID: 1, Role: RoleSupervisor}
-	var last Contact
-	if err := s.rdb(ctx).Select("received_at").Order("received_at DESC").First(&last).Error; err != nil {
+	sup := &models.User{ID: 1, Role: models.RoleSupervisor}
+	var last models.Contact
+	if err := s.ReadDB(ctx).Select("received_at").Order("received_at DESC").First(&last).Error; err != nil {
 		b.Fatal(err)
 	}
 	now := last.ReceivedAt
 	s.Now = func() time.Time { return now }
-	var surge Event
-	if err := s.rdb(ctx).Order("starts_on DESC").First(&surge).Error; err != nil {
+	var surge models.Event
+	if err := s.ReadDB(ctx).Order("starts_on DESC").First(&surge).Error; err != nil {
 		b.Fatal(err)
 	}
-	var worker User
-	if err := s.rdb(ctx).Where("role = ?", RoleCaseworker).First(&worker).Error; err != nil {
+	var worker models.User
+	if err := s.ReadDB(ctx).Where("role = ?", models.RoleCaseworker).First(&worker).Error; err != nil {
 		b.Fatal(err)
 	}
 	rules := DefaultDashboardRules()

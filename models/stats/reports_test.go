@@ -1,22 +1,15 @@
-package models
+package stats
 
 import (
-	"archive/zip"
-	"bytes"
-	"compress/zlib"
+	"himoya/models"
+
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // reportFixture is a hotline's March 2024 whose report for 23-24 March is known by
@@ -33,10 +26,10 @@ import (
 //	calls without a case: 23 Mar 12:00 consultation (caller KG, phone), 24 Mar 10:00 raid
 //	(no caller, Telegram).
 type reportFixture struct {
-	s       *Store
-	sup, cw *User
+	s       *Stats
+	sup, cw *models.User
 	clock   time.Time
-	a, b, c *Case
+	a, b, c *models.Case
 	moscow  *time.Location
 	ctx     context.Context
 	t       *testing.T
@@ -51,7 +44,7 @@ func (f *reportFixture) at(s string) {
 	f.clock = t
 }
 
-func (f *reportFixture) open(received string, in IntakeInput) *Case {
+func (f *reportFixture) open(received string, in models.IntakeInput) *models.Case {
 	f.t.Helper()
 	in.ReceivedAt = received
 	if in.Summary == "" {
@@ -64,14 +57,14 @@ func (f *reportFixture) open(received string, in IntakeInput) *Case {
 	return cs
 }
 
-func (f *reportFixture) move(cs *Case, by *User, in TransitionInput) {
+func (f *reportFixture) move(cs *models.Case, by *models.User, in models.TransitionInput) {
 	f.t.Helper()
 	if _, err := f.s.Transition(f.ctx, by, cs.ID, in); err != nil {
 		f.t.Fatalf("move %s to %s: %v", cs.Reference, in.To, err)
 	}
 }
 
-func (f *reportFixture) call(in ContactInput) {
+func (f *reportFixture) call(in models.ContactInput) {
 	f.t.Helper()
 	if _, err := f.s.LogContact(f.ctx, f.cw, in); err != nil {
 		f.t.Fatal(err)
@@ -84,8 +77,8 @@ func newEmptyFixture(t *testing.T) *reportFixture {
 	f := &reportFixture{s: s, moscow: s.Loc, ctx: context.Background(), t: t}
 	s.Now = func() time.Time { return f.clock }
 	f.at("2024-03-01 09:00")
-	f.sup = mkUser(t, s, "sup@example.org", RoleSupervisor)
-	f.cw = mkUser(t, s, "cw@example.org", RoleCaseworker)
+	f.sup = mkUser(t, s, "sup@example.org", models.RoleSupervisor)
+	f.cw = mkUser(t, s, "cw@example.org", models.RoleCaseworker)
 	return f
 }
 
@@ -94,37 +87,37 @@ func newReportFixture(t *testing.T) *reportFixture {
 	three := 3
 
 	f.at("2024-03-23 00:00")
-	f.a = f.open("2024-03-22T23:59", IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: "raid", Region: "RU-MOW"}})
+	f.a = f.open("2024-03-22T23:59", models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: "raid", Region: "RU-MOW"}})
 	f.at("2024-03-23 00:05")
-	f.b = f.open("2024-03-23T00:01", IntakeInput{Channel: "phone", Caller: CallerInput{Name: "Farrukh", Phone: "+992931234567", Citizenship: "TJ"},
-		CaseFields: CaseFields{Category: "raid", Categories: []string{"illegal_detention"}, Region: "RU-MOW", Perpetrator: "police",
+	f.b = f.open("2024-03-23T00:01", models.IntakeInput{Channel: "phone", Caller: models.CallerInput{Name: "Farrukh", Phone: "+992931234567", Citizenship: "TJ"},
+		CaseFields: models.CaseFields{Category: "raid", Categories: []string{"illegal_detention"}, Region: "RU-MOW", Perpetrator: "police",
 			PeopleAffected: &three, Urgency: "critical"}})
 	f.at("2024-03-23 00:30")
-	f.move(f.a, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+	f.move(f.a, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
 	f.at("2024-03-23 00:40")
-	f.move(f.a, f.cw, TransitionInput{To: "in_progress"})
+	f.move(f.a, f.cw, models.TransitionInput{To: "in_progress"})
 	f.at("2024-03-23 01:00")
-	f.move(f.b, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+	f.move(f.b, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
 	f.at("2024-03-23 02:00")
-	f.move(f.b, f.cw, TransitionInput{To: "in_progress"})
+	f.move(f.b, f.cw, models.TransitionInput{To: "in_progress"})
 	f.at("2024-03-23 12:00")
-	f.call(ContactInput{ReceivedAt: "2024-03-23T12:00", Channel: "phone", Category: "consultation",
-		Caller: CallerInput{Name: "Dilshod", Phone: "+996555123456", Citizenship: "KG"}, Summary: "Asked about a patent"})
+	f.call(models.ContactInput{ReceivedAt: "2024-03-23T12:00", Channel: "phone", Category: "consultation",
+		Caller: models.CallerInput{Name: "Dilshod", Phone: "+996555123456", Citizenship: "KG"}, Summary: "Asked about a patent"})
 	f.at("2024-03-23 15:00")
-	f.call(ContactInput{ReceivedAt: "2024-03-23T15:00", Channel: "phone", CaseID: &f.a.ID, Summary: "Brother called"})
+	f.call(models.ContactInput{ReceivedAt: "2024-03-23T15:00", Channel: "phone", CaseID: &f.a.ID, Summary: "Brother called"})
 	f.at("2024-03-23 20:00")
-	f.move(f.a, f.cw, TransitionInput{To: "resolved", Outcome: "fine_paid"})
+	f.move(f.a, f.cw, models.TransitionInput{To: "resolved", Outcome: "fine_paid"})
 	f.at("2024-03-24 10:00")
-	f.call(ContactInput{ReceivedAt: "2024-03-24T10:00", Channel: "telegram", Category: "raid", Summary: "Raid at a dormitory"})
-	f.move(f.b, f.cw, TransitionInput{To: "resolved", Outcome: "released"})
+	f.call(models.ContactInput{ReceivedAt: "2024-03-24T10:00", Channel: "telegram", Category: "raid", Summary: "Raid at a dormitory"})
+	f.move(f.b, f.cw, models.TransitionInput{To: "resolved", Outcome: "released"})
 	f.at("2024-03-25 00:30")
-	f.c = f.open("2024-03-24T23:59", IntakeInput{Channel: "whatsapp", Caller: CallerInput{Name: "Aziz", Phone: "+998901234567", Citizenship: "UZ"},
-		CaseFields: CaseFields{Category: "illegal_detention", Region: "RU-SPE", Urgency: "high"}})
-	f.open("2024-03-25T00:01", IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: "deportation", Region: "RU-MOW"}})
+	f.c = f.open("2024-03-24T23:59", models.IntakeInput{Channel: "whatsapp", Caller: models.CallerInput{Name: "Aziz", Phone: "+998901234567", Citizenship: "UZ"},
+		CaseFields: models.CaseFields{Category: "illegal_detention", Region: "RU-SPE", Urgency: "high"}})
+	f.open("2024-03-25T00:01", models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: "deportation", Region: "RU-MOW"}})
 	f.at("2024-03-25 01:00")
-	f.move(f.c, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+	f.move(f.c, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
 	f.at("2024-03-26 09:00")
-	f.move(f.b, f.cw, TransitionInput{To: "in_progress"})
+	f.move(f.b, f.cw, models.TransitionInput{To: "in_progress"})
 	f.at("2024-04-02 09:00")
 	return f
 }
@@ -159,7 +152,7 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 	// Today B is in progress and C assigned; the report says where they stood on 24 March.
 	b, _ := f.s.GetCase(f.ctx, f.sup, f.b.ID)
 	c, _ := f.s.GetCase(f.ctx, f.sup, f.c.ID)
-	if b.Status != StatusInProgress || c.Status != StatusAssigned {
+	if b.Status != models.StatusInProgress || c.Status != models.StatusAssigned {
 		t.Fatalf("fixture: today B is %s, C is %s", b.Status, c.Status)
 	}
 	got := map[string]int{"calls": r.Calls, "cases": r.Cases, "people": r.PeopleAffected, "resolved": r.Resolved,
@@ -280,28 +273,28 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 // its last resolution before the end, whatever happened to it afterwards.
 func TestReportOutcomeAtEnd(t *testing.T) {
 	f := newEmptyFixture(t)
-	in := func(cat string) IntakeInput {
-		return IntakeInput{Channel: "phone", CaseFields: CaseFields{Category: cat}}
+	in := func(cat string) models.IntakeInput {
+		return models.IntakeInput{Channel: "phone", CaseFields: models.CaseFields{Category: cat}}
 	}
 	f.at("2024-04-02 09:00")
 	x := f.open("2024-04-02T09:00", in("raid"))
 	y := f.open("2024-04-02T09:00", in("raid"))
 	z := f.open("2024-04-02T09:00", in("deportation"))
-	for _, cs := range []*Case{x, z} {
-		f.move(cs, f.sup, TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
-		f.move(cs, f.cw, TransitionInput{To: "in_progress"})
+	for _, cs := range []*models.Case{x, z} {
+		f.move(cs, f.sup, models.TransitionInput{To: "assigned", AssigneeID: f.cw.ID})
+		f.move(cs, f.cw, models.TransitionInput{To: "in_progress"})
 	}
 	f.at("2024-04-02 12:00")
-	f.move(x, f.cw, TransitionInput{To: "resolved", Outcome: "released"})
-	f.move(z, f.cw, TransitionInput{To: "resolved", Outcome: "fine_paid"})
-	f.move(y, f.sup, TransitionInput{To: "closed", Note: "Duplicate of another case"})
+	f.move(x, f.cw, models.TransitionInput{To: "resolved", Outcome: "released"})
+	f.move(z, f.cw, models.TransitionInput{To: "resolved", Outcome: "fine_paid"})
+	f.move(y, f.sup, models.TransitionInput{To: "closed", Note: "Duplicate of another case"})
 	f.at("2024-04-03 09:00")
-	f.move(x, f.sup, TransitionInput{To: "closed"})
-	f.move(z, f.sup, TransitionInput{To: "closed"})
+	f.move(x, f.sup, models.TransitionInput{To: "closed"})
+	f.move(z, f.sup, models.TransitionInput{To: "closed"})
 	f.at("2024-04-05 09:00")
-	f.move(z, f.sup, TransitionInput{To: "in_progress", AssigneeID: f.cw.ID, Note: "Appeal lost"})
+	f.move(z, f.sup, models.TransitionInput{To: "in_progress", AssigneeID: f.cw.ID, Note: "Appeal lost"})
 	f.at("2024-04-06 09:00")
-	f.move(z, f.cw, TransitionInput{To: "resolved", Outcome: "deported"})
+	f.move(z, f.cw, models.TransitionInput{To: "resolved", Outcome: "deported"})
 	f.at("2024-04-10 09:00")
 	for _, tc := range []struct {
 		to       string
@@ -375,13 +368,13 @@ func TestReportDayEdges(t *testing.T) {
 
 func TestReportRefusals(t *testing.T) {
 	f := newReportFixture(t)
-	if _, err := f.s.Report(f.ctx, f.cw, "2024-03-01", "2024-03-31", ReportOptions{}); err != ErrForbidden {
+	if _, err := f.s.Report(f.ctx, f.cw, "2024-03-01", "2024-03-31", ReportOptions{}); err != models.ErrForbidden {
 		t.Errorf("caseworker: %v", err)
 	}
 	for _, p := range [][2]string{{"2024-03-31", "2024-03-01"}, {"2024-3-1", "2024-03-31"}, {"2024-03-01", ""},
 		{"2020-01-01", "2023-01-01"}, {"2024-02-30", "2024-03-01"}} {
 		_, err := f.s.Report(f.ctx, f.sup, p[0], p[1], ReportOptions{})
-		if _, ok := err.(*ValidationError); !ok {
+		if _, ok := err.(*models.ValidationError); !ok {
 			t.Errorf("%s..%s: %v, want a validation error", p[0], p[1], err)
 		}
 	}
@@ -508,33 +501,6 @@ func TestPublicReport(t *testing.T) {
 	if !strings.HasSuffix(r.FileName("csv"), "-public.csv") {
 		t.Errorf("file name %s", r.FileName("csv"))
 	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j struct {
-		Calls      int `json:"calls"`
-		ByCategory []struct {
-			Code  string   `json:"code"`
-			Calls *int     `json:"calls"`
-			Share *float64 `json:"share"`
-		} `json:"by_category"`
-		Suppression *struct {
-			MinCell int    `json:"min_cell"`
-			Rule    string `json:"rule"`
-		} `json:"suppression"`
-	}
-	if err := json.Unmarshal(data, &j); err != nil {
-		t.Fatal(err)
-	}
-	if j.Calls != 5 || len(j.ByCategory) != 3 || j.ByCategory[0].Calls != nil || j.Suppression == nil ||
-		j.Suppression.MinCell != 5 || !strings.Contains(j.Suppression.Rule, "withheld") {
-		t.Errorf("public JSON: %s", data)
-	}
-	if !bytes.Contains(data, []byte(`"calls":null`)) {
-		t.Errorf("withheld counts are not null: %s", data)
-	}
-
 	// With k = 2, only the ones go, and with them the next smallest.
 	r, err = f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{Public: true, MinCell: 2})
 	if err != nil {
@@ -566,7 +532,7 @@ func TestReportQueriesUseIndexes(t *testing.T) {
 
 // reportFullScans explains every query of a report and returns the steps that read a whole
 // table or a whole index.
-func reportFullScans(t testing.TB, s *Store) []string {
+func reportFullScans(t testing.TB, s *Stats) []string {
 	t.Helper()
 	ok := map[string]bool{"days": true, "k": true, "r": true} // lists of values, a grouped subquery
 	scan := regexp.MustCompile(`SCAN (\S+)`)
@@ -580,7 +546,7 @@ func reportFullScans(t testing.TB, s *Store) []string {
 			ID, Parent, Notused int
 			Detail              string
 		}
-		if err := s.rdb(context.Background()).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
+		if err := s.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range plan {
@@ -591,217 +557,6 @@ func reportFullScans(t testing.TB, s *Store) []string {
 				out = append(out, "full scan "+p.Detail+" in "+q)
 			}
 		}
-	}
-	return out
-}
-
-func TestReportExports(t *testing.T) {
-	f := newReportFixture(t)
-	r, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{Public: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	t.Run("csv", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := pub.WriteCSV(&buf); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.HasPrefix(buf.Bytes(), []byte("\ufeff")) {
-			t.Fatal("no byte-order mark")
-		}
-		recs, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		find := func(b, k, m string) string {
-			for _, rec := range recs {
-				if rec[0] == b && rec[1] == k && rec[4] == m {
-					return rec[5]
-				}
-			}
-			return "missing"
-		}
-		if strings.Join(recs[0], ",") != "breakdown,key,label,label_ru,measure,value" {
-			t.Errorf("header %v", recs[0])
-		}
-		for _, tc := range [][4]string{
-			{"summary", "calls", "value", "5"}, {"summary", "calls", "previous", "1"},
-			{"category", "raid", "calls", "x"}, {"status", "in_progress", "cases", "x"},
-			{"report", "headline", "ru", pub.Headline.RU},
-		} {
-			if got := find(tc[0], tc[1], tc[2]); got != tc[3] {
-				t.Errorf("%s %s %s = %q, want %q", tc[0], tc[1], tc[2], got, tc[3])
-			}
-		}
-		if !strings.Contains(find("report", "rule", "text"), "withheld") {
-			t.Error("the rule is not stated")
-		}
-	})
-
-	t.Run("xlsx", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := r.WriteXLSX(&buf); err != nil {
-			t.Fatal(err)
-		}
-		x, err := excelize.OpenReader(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer x.Close()
-		sheets := strings.Join(x.GetSheetList(), "|")
-		if sheets != "Summary|Category|Region|Citizenship|Perpetrator|Channel|Outcome|Status|Event|By day|Response times" {
-			t.Errorf("sheets %s", sheets)
-		}
-		if v, _ := x.GetCellValue("Summary", "B5"); v != r.Headline.EN {
-			t.Errorf("headline cell %q", v)
-		}
-		// Counts are numbers, not text.
-		for _, c := range []struct{ sheet, cell, want string }{
-			{"Summary", "C9", "5"}, {"Category", "D2", "3"}, {"By day", "B2", "3"}, {"Channel", "D2", "3"},
-		} {
-			v, _ := x.GetCellValue(c.sheet, c.cell)
-			typ, _ := x.GetCellType(c.sheet, c.cell)
-			if v != c.want || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) {
-				t.Errorf("%s!%s = %q (type %v), want the number %s", c.sheet, c.cell, v, typ, c.want)
-			}
-		}
-		if v, _ := x.GetCellValue("Category", "C2"); v != "Рейд полиции" {
-			t.Errorf("Russian label %q", v)
-		}
-		var found bool
-		for _, name := range zipNames(t, r) {
-			if strings.HasPrefix(name, "xl/charts/chart") {
-				found = true
-			}
-		}
-		if !found {
-			t.Error("no chart in the workbook")
-		}
-
-		var pbuf bytes.Buffer
-		if err := pub.WriteXLSX(&pbuf); err != nil {
-			t.Fatal(err)
-		}
-		px, err := excelize.OpenReader(&pbuf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer px.Close()
-		if v, _ := px.GetCellValue("Category", "D2"); v != "x" {
-			t.Errorf("withheld cell %q", v)
-		}
-		if v, _ := px.GetCellValue("Summary", "C9"); v != "5" {
-			t.Errorf("public total %q", v)
-		}
-	})
-
-	t.Run("pdf", func(t *testing.T) {
-		var buf bytes.Buffer
-		if err := r.writePDF(&buf, true); err != nil {
-			t.Fatal(err)
-		}
-		data := buf.Bytes()
-		if !bytes.HasPrefix(data, []byte("%PDF-")) {
-			t.Fatal("not a PDF")
-		}
-		if n := pdfPages(data); n < 2 {
-			t.Errorf("%d pages", n)
-		}
-		// Lines wrap where the PDF chose: compare without spaces.
-		text := strings.Join(strings.Fields(pdfText(data)), "")
-		for _, want := range []string{r.Headline.EN, r.Headline.RU, "Рейд полиции", "Calls per day", "Незаконное задержание"} {
-			if !strings.Contains(text, strings.Join(strings.Fields(want), "")) {
-				t.Errorf("PDF text lacks %q", want)
-			}
-		}
-	})
-}
-
-// zipNames lists the parts of the report's workbook.
-func zipNames(t *testing.T, r *Report) []string {
-	t.Helper()
-	var b bytes.Buffer
-	if err := r.WriteXLSX(&b); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range zr.File {
-		out = append(out, f.Name)
-	}
-	return out
-}
-
-var (
-	pdfStream = regexp.MustCompile(`(?s)stream\r?\n(.*?)\r?\nendstream`)
-	pdfPage   = regexp.MustCompile(`/Type /Page\b[^s]`)
-)
-
-// pdfPages counts the pages of a PDF written by fpdf.
-func pdfPages(data []byte) int { return len(pdfPage.FindAll(data, -1)) }
-
-// pdfText extracts the text shown by a PDF written by fpdf with UTF-8 fonts: it inflates the
-// streams and decodes the UTF-16 strings of their Tj and TJ operators.
-func pdfText(data []byte) string {
-	var out strings.Builder
-	for _, m := range pdfStream.FindAllSubmatch(data, -1) {
-		body := m[1]
-		if zr, err := zlib.NewReader(bytes.NewReader(body)); err == nil {
-			if b, err := io.ReadAll(zr); err == nil {
-				body = b
-			}
-		}
-		for _, s := range pdfStrings(body) {
-			if len(s)%2 != 0 {
-				continue
-			}
-			u := make([]uint16, len(s)/2)
-			for i := range u {
-				u[i] = uint16(s[2*i])<<8 | uint16(s[2*i+1])
-			}
-			out.WriteString(string(utf16.Decode(u)))
-		}
-		out.WriteString("\n")
-	}
-	return out.String()
-}
-
-// pdfStrings returns the literal strings of a content stream that are shown with Tj.
-func pdfStrings(b []byte) [][]byte {
-	var out [][]byte
-	for i := 0; i < len(b); i++ {
-		if b[i] != '(' {
-			continue
-		}
-		var s []byte
-		j := i + 1
-		for ; j < len(b) && b[j] != ')'; j++ {
-			if b[j] == '\\' && j+1 < len(b) {
-				j++
-				switch b[j] {
-				case 'r':
-					s = append(s, '\r')
-				case 'n':
-					s = append(s, '\n')
-				default:
-					s = append(s, b[j])
-				}
-				continue
-			}
-			s = append(s, b[j])
-		}
-		if bytes.HasPrefix(b[j:], []byte(")Tj")) {
-			out = append(out, s)
-		}
-		i = j
 	}
 	return out
 }
@@ -823,10 +578,10 @@ func TestReportAddsUpWhileWriting(t *testing.T) {
 			default:
 			}
 			if i%2 == 0 {
-				_, err = f.s.LogContact(f.ctx, f.cw, ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
+				_, err = f.s.LogContact(f.ctx, f.cw, models.ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
 			} else {
-				_, err = f.s.CreateCase(f.ctx, f.cw, IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
-					CaseFields: CaseFields{Category: "deportation", Summary: "Expulsion order"}})
+				_, err = f.s.CreateCase(f.ctx, f.cw, models.IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
+					CaseFields: models.CaseFields{Category: "deportation", Summary: "Expulsion order"}})
 			}
 		}
 		stopped <- err
@@ -870,7 +625,7 @@ func TestMigrationReportIndexes(t *testing.T) {
 		"idx_cases_report_times", "idx_case_entries_report_moves", "idx_case_entries_report_status"}
 	count := func() int64 {
 		var n int64
-		if err := f.s.db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ?", names).Scan(&n).Error; err != nil {
+		if err := rawDB(t, f.s).Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ?", names).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -879,11 +634,11 @@ func TestMigrationReportIndexes(t *testing.T) {
 		t.Fatalf("%d of the %d report indexes after opening", n, len(names))
 	}
 	for _, name := range names {
-		if err := f.s.db.Exec("DROP INDEX " + name).Error; err != nil {
+		if err := rawDB(t, f.s).Exec("DROP INDEX " + name).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := f.s.db.Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
+	if err := rawDB(t, f.s).Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := f.s.Migrate(f.ctx); err != nil {
@@ -892,7 +647,10 @@ func TestMigrationReportIndexes(t *testing.T) {
 	if n := count(); n != int64(len(names)) {
 		t.Fatalf("%d of the %d report indexes after migration 12 on a database with data", n, len(names))
 	}
-	if err := migrate0012(f.s.db); err != nil {
+	if err := rawDB(t, f.s).Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Migrate(f.ctx); err != nil {
 		t.Fatalf("running migration 12 again: %v", err)
 	}
 	r, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{})

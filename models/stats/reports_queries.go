@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"errors"
 	"strconv"
@@ -119,7 +121,7 @@ type figures struct{ calls, cases, people, resolved int }
 // connections at once (readReport), each with its own reportQuery; the two are then merged.
 type reportQuery struct {
 	tx       *gorm.DB
-	tax      *Taxonomy
+	tax      *models.Taxonomy
 	from, to time.Time // [from, to) in UTC
 	a, b     time.Time // the period's first and last days
 	pa, pb   time.Time // the previous period's
@@ -192,7 +194,7 @@ func (q *reportQuery) each(sql string, args []any, dest []any, scan func()) erro
 	if err != nil {
 		return err
 	}
-	return eachRow(rows, func() error {
+	return models.EachRow(rows, func() error {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
@@ -207,7 +209,7 @@ func (q *reportQuery) each(sql string, args []any, dest []any, scan func()) erro
 // Both transactions must have read the same state of the database, or the breakdowns might
 // not add up to the totals: when a write came between their starts, they run again, and
 // after three tries one after the other in one transaction.
-func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time.Time) (*reportQuery, error) {
+func (s *Stats) readReport(ctx context.Context, tax *models.Taxonomy, a, b, pa, pb time.Time) (*reportQuery, error) {
 	mk := func() *reportQuery {
 		q := &reportQuery{tax: tax, from: instant(a), to: instant(nextDay(b)), a: a, b: b, pa: pa, pb: pb}
 		q.reset()
@@ -223,7 +225,7 @@ func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = s.rdb(ctx).Transaction(func(tx *gorm.DB) error {
+				errs[i] = s.ReadDB(ctx).Transaction(func(tx *gorm.DB) error {
 					// The first read fixes the transaction's snapshot.
 					if err := tx.Raw(sqlWriteMark).Scan(&marks[i]).Error; err != nil {
 						return err
@@ -248,7 +250,7 @@ func (s *Store) readReport(ctx context.Context, tax *Taxonomy, a, b, pa, pb time
 		}
 	}
 	q := mk()
-	err := s.rdb(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.ReadDB(ctx).Transaction(func(tx *gorm.DB) error {
 		q.tx = tx
 		for _, task := range reportTasks {
 			if err := task(q); err != nil {
@@ -287,8 +289,8 @@ func (q *reportQuery) callsByCategoryChannel() error {
 	var pairs []pair
 	var p pair
 	var args []any
-	for _, cat := range q.tax.Terms[KindCategory] {
-		for _, ch := range q.tax.Terms[KindChannel] {
+	for _, cat := range q.tax.Terms[models.KindCategory] {
+		for _, ch := range q.tax.Terms[models.KindChannel] {
 			args = append(args, cat.Code, ch.Code)
 		}
 	}
@@ -407,7 +409,7 @@ func (q *reportQuery) casesByFields() error {
 	if err != nil || len(ids) == 0 {
 		return err
 	}
-	var evs []Event
+	var evs []models.Event
 	if err := q.tx.Select("id, name").Where("id IN ?", ids).Find(&evs).Error; err != nil {
 		return err
 	}
@@ -441,8 +443,8 @@ func (q *reportQuery) casesAtEnd() error {
 	var n, people int
 	return q.each(sqlCasesAtEnd, []any{q.to, q.to, q.from, q.to}, []any{&last, &n, &people}, func() {
 		st, outcome, _ := strings.Cut(last, ":")
-		switch Status(st) {
-		case StatusResolved, StatusClosed:
+		switch models.Status(st) {
+		case models.StatusResolved, models.StatusClosed:
 		default:
 			outcome = "open"
 		}

@@ -1,4 +1,4 @@
-package models
+package stats
 
 import (
 	"strings"
@@ -123,3 +123,27 @@ func total(m map[callKey]int) int {
 	}
 	return n
 }
+
+// DailyCalls counts the calls received in each of the n periods of 24 hours that end at end
+// (0: the last 24 hours, 1: the 24 hours before, ...), as the dashboard's surge counts them.
+// It is for the demo generator (models/demo), which makes its crisis surge one the dashboard
+// shows.
+func DailyCalls(db *gorm.DB, end time.Time, n int) ([]int, error) {
+	spans := make([]span, n)
+	for k := range spans {
+		spans[k] = span{end.Add(-time.Duration(k+1) * 24 * time.Hour), end.Add(-time.Duration(k) * 24 * time.Hour)}
+	}
+	counts, err := callCounts(db, spans, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, n)
+	for k, m := range counts {
+		out[k] = total(m)
+	}
+	return out, nil
+}
+
+// MedianCount is the median of daily counts, as the surge rule reads the baseline; for the
+// demo generator (models/demo).
+func MedianCount(xs []int) float64 { return medianCount(xs) }

@@ -1,4 +1,4 @@
-package models
+package demo
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 func TestCallCitizenshipHoursKeptInStep(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
-	if _, err := s.GenerateDemo(ctx, DemoOptions{Months: 1, Seed: 3, Now: time.Now()}); err != nil {
+	if _, err := Generate(ctx, s, Options{Months: 1, Seed: 3, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	dump := func(q string) string {
@@ -24,7 +24,7 @@ func TestCallCitizenshipHoursKeptInStep(t *testing.T) {
 			Citizenship string
 			Calls       int
 		}
-		if err := s.rdb(ctx).Raw(q).Scan(&rows).Error; err != nil {
+		if err := s.ReadDB(ctx).Raw(q).Scan(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
@@ -44,7 +44,7 @@ func TestCallCitizenshipHoursKeptInStep(t *testing.T) {
 	}
 	check("the demo")
 	var ids struct{ A, B, C int64 }
-	err := s.rdb(ctx).Raw(`SELECT (SELECT caller_id FROM contacts WHERE caller_id IS NOT NULL ORDER BY id LIMIT 1) AS a,
+	err := s.ReadDB(ctx).Raw(`SELECT (SELECT caller_id FROM contacts WHERE caller_id IS NOT NULL ORDER BY id LIMIT 1) AS a,
 		(SELECT caller_id FROM contacts WHERE caller_id IS NOT NULL ORDER BY id DESC LIMIT 1) AS b,
 		(SELECT id FROM contacts WHERE caller_id IS NOT NULL ORDER BY id LIMIT 1 OFFSET 5) AS c`).Scan(&ids).Error
 	if err != nil || ids.A == ids.B {
@@ -62,7 +62,7 @@ func TestCallCitizenshipHoursKeptInStep(t *testing.T) {
 		{"the caller's citizenship back", fmt.Sprintf(`UPDATE callers SET citizenship = 'TJ' WHERE id = %d`, ids.A)},
 		{"a deleted caller", fmt.Sprintf(`DELETE FROM callers WHERE id = %d`, ids.A)},
 	} {
-		if err := s.wdb(ctx).Exec(w.sql).Error; err != nil {
+		if err := rawDB(t, s).Exec(w.sql).Error; err != nil {
 			t.Fatalf("%s: %v", w.what, err)
 		}
 		check(w.what)

@@ -1,6 +1,4 @@
-package models
-
-// The demo generator fills a database with a synthetic hotline's life, so that a new user sees
+// Package demo is the synthetic-data generator: it fills a database with a synthetic hotline's life, so that a new user sees
 // himoya working: accounts, months of calls, cases moving through the workflow, a crisis
 // surge. Every person in it is made up: names are common first names and surnames combined at
 // random, phone numbers are random digits, and the summaries and notes are templates that
@@ -10,7 +8,9 @@ package models
 // himoya under a real hotline's history. The generator is written for that: it walks the days
 // in order, keeps in memory only the chunk of cases it is writing (plus a bounded pool of
 // recent callers who call again), writes each chunk in one transaction with CreateInBatches,
-// and takes its volume from DemoOptions.Cases when set instead of from the number of months.
+// and takes its volume from Options.Cases when set instead of from the number of months.
+
+package demo
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"math"
 	mrand "math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,37 +29,40 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"himoya/models"
+	"himoya/models/stats"
 )
 
-// DemoOptions sizes and seeds the demo data.
-type DemoOptions struct {
+// Options sizes and seeds the demo data.
+type Options struct {
 	// Months is the length of the hotline's history, ending at Now (default 4).
 	Months int
 	// Cases, when not 0, is the number of cases to make, spread over the months; otherwise it
 	// follows from the months (about eight new cases on a working day, more in the surge).
 	Cases int
 	// Seed makes the data reproducible: the same seed, options and Now give the same cases.
-	// 0 picks a random seed (reported in DemoResult.Seed).
+	// 0 picks a random seed (reported in Result.Seed).
 	Seed uint64
 	// Now is the end of the history; the zero time means the store's clock.
 	Now time.Time
 	// Force adds demo data to a database that has cases already.
 	Force bool
 	// Rules are the dashboard's rules the crisis surge is made to meet (zero fields: the
-	// defaults), so that the dashboard as of DemoResult.SurgeAt shows it whatever the seed.
-	Rules DashboardRules
+	// defaults), so that the dashboard as of Result.SurgeAt shows it whatever the seed.
+	Rules stats.DashboardRules
 }
 
-// DemoAccount is one of the accounts the demo makes.
-type DemoAccount struct {
+// Account is one of the accounts the demo makes.
+type Account struct {
 	Email string
 	Name  string
-	Role  Role
+	Role  models.Role
 }
 
-// DemoResult says what GenerateDemo made.
-type DemoResult struct {
-	Accounts []DemoAccount
+// Result says what Generate made.
+type Result struct {
+	Accounts []Account
 	// Password is the demo accounts' shared password, made at random for this run.
 	Password string
 	Seed     uint64
@@ -66,7 +70,7 @@ type DemoResult struct {
 	From, To time.Time
 	// Cases counts the cases; Calls every call, InfoCalls those with no case.
 	Cases, Calls, InfoCalls, Callers int
-	Events                           []Event
+	Events                           []models.Event
 	// SurgeFrom is the first day of the crisis surge (zero when the history is too short).
 	SurgeFrom time.Time
 	// SurgeAt is the end of the surge's busiest day: the dashboard as of then shows a surge.
@@ -89,14 +93,14 @@ const (
 
 // demoAccounts are the demo's staff. The admin is there because `himoya serve` creates its own
 // first admin only in a database without accounts.
-var demoAccounts = []DemoAccount{
-	{"aziza@demo.himoya.local", "Aziza Karimova", RoleSupervisor},
-	{"pavel@demo.himoya.local", "Pavel Sokolov", RoleSupervisor},
-	{"timur@demo.himoya.local", "Timur Rakhimov", RoleCaseworker},
-	{"dilnoza@demo.himoya.local", "Dilnoza Yusupova", RoleCaseworker},
-	{"olga@demo.himoya.local", "Olga Petrova", RoleCaseworker},
-	{"farrukh@demo.himoya.local", "Farrukh Nazarov", RoleCaseworker},
-	{"admin@demo.himoya.local", "Demo Administrator", RoleAdmin},
+var demoAccounts = []Account{
+	{"aziza@demo.himoya.local", "Aziza Karimova", models.RoleSupervisor},
+	{"pavel@demo.himoya.local", "Pavel Sokolov", models.RoleSupervisor},
+	{"timur@demo.himoya.local", "Timur Rakhimov", models.RoleCaseworker},
+	{"dilnoza@demo.himoya.local", "Dilnoza Yusupova", models.RoleCaseworker},
+	{"olga@demo.himoya.local", "Olga Petrova", models.RoleCaseworker},
+	{"farrukh@demo.himoya.local", "Farrukh Nazarov", models.RoleCaseworker},
+	{"admin@demo.himoya.local", "Demo Administrator", models.RoleAdmin},
 }
 
 // weighted is a list of codes with weights, written "code:weight code:weight"; the code "-"
@@ -534,10 +538,10 @@ func demoPhone(r *mrand.Rand, citizenship string) string {
 }
 
 // checkDemoTaxonomy makes sure that every code the demo uses exists and is active.
-func checkDemoTaxonomy(tax *Taxonomy) error {
+func checkDemoTaxonomy(tax *models.Taxonomy) error {
 	var missing []string
-	need := func(k TermKind, code string) {
-		if code != "" && !tax.has(k, code, "") {
+	need := func(k models.TermKind, code string) {
+		if code != "" && !tax.Has(k, code) {
 			missing = append(missing, string(k)+" "+code)
 		}
 	}
@@ -549,28 +553,28 @@ func checkDemoTaxonomy(tax *Taxonomy) error {
 		}
 	}
 	for cat, p := range demoProfiles {
-		need(KindCategory, cat)
+		need(models.KindCategory, cat)
 		for _, c := range p.extra.codes {
-			need(KindCategory, c)
+			need(models.KindCategory, c)
 		}
 		for _, c := range p.perpetrator.codes {
-			need(KindPerpetrator, c)
+			need(models.KindPerpetrator, c)
 		}
 		for _, c := range p.place.codes {
-			need(KindPlaceType, c)
+			need(models.KindPlaceType, c)
 			if _, ok := demoPlaces[c]; !ok {
 				return fmt.Errorf("demo: no place phrases for %q", c)
 			}
 		}
 		for _, c := range p.outcome.codes {
-			need(KindOutcome, c)
+			need(models.KindOutcome, c)
 		}
 		for _, d := range p.docs {
-			if !contains(DocumentKinds, d.doc) {
+			if !slices.Contains(models.DocumentKinds, d.doc) {
 				return fmt.Errorf("demo: unknown document %s", d.doc)
 			}
 			for _, st := range d.statuses.codes {
-				if !contains(DocumentStatuses, st) {
+				if !slices.Contains(models.DocumentStatuses, st) {
 					return fmt.Errorf("demo: unknown document status %s", st)
 				}
 			}
@@ -580,25 +584,25 @@ func checkDemoTaxonomy(tax *Taxonomy) error {
 		}
 	}
 	for _, c := range demoEventCategories {
-		need(KindCategory, c)
+		need(models.KindCategory, c)
 	}
 	for _, c := range append(demoRegions.codes, demoSurgeRegions.codes...) {
-		need(KindRegion, c)
+		need(models.KindRegion, c)
 	}
 	for _, c := range demoChannels.codes {
-		need(KindChannel, c)
+		need(models.KindChannel, c)
 	}
 	for _, c := range demoCitizenships.codes {
-		need(KindCitizenship, c)
+		need(models.KindCitizenship, c)
 		l, ok := demoLanguages[c]
 		if !ok {
 			return fmt.Errorf("demo: no languages for citizenship %s", c)
 		}
 		for _, x := range l.codes {
-			need(KindLanguage, x)
+			need(models.KindLanguage, x)
 		}
 	}
-	need(KindCategory, "consultation")
+	need(models.KindCategory, "consultation")
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		return fmt.Errorf("demo: the taxonomy lacks, or has deactivated, %s", strings.Join(missing, ", "))
@@ -612,27 +616,27 @@ type demoDay struct {
 	weight     float64
 	cases      int
 	infos      int
-	surge      bool    // a crisis day: raids and detentions, night calls
-	event      *Event  // the event this day's cases may be about
-	eventPct   int     // chance in percent that a case of an event category is about it
-	eventIndex int     // which of the demo's events (0 surge, 1 small) or -1
-	mult       float64 // how many times a normal day's volume
+	surge      bool          // a crisis day: raids and detentions, night calls
+	event      *models.Event // the event this day's cases may be about
+	eventPct   int           // chance in percent that a case of an event category is about it
+	eventIndex int           // which of the demo's events (0 surge, 1 small) or -1
+	mult       float64       // how many times a normal day's volume
 }
 
 // demoGen is the state of one run of the generator.
 type demoGen struct {
-	keys    *Keyring
+	store   *models.Store
 	r       *mrand.Rand
 	loc     *time.Location
 	now     time.Time
-	sups    []*User
-	cws     []*User
-	takers  []*User // who answers the phone: caseworkers three times as often as supervisors
+	sups    []*models.User
+	cws     []*models.User
+	takers  []*models.User // who answers the phone: caseworkers three times as often as supervisors
 	days    []demoDay
 	next    int
-	pool    []Caller // recent callers, who may call again
+	pool    []models.Caller // recent callers, who may call again
 	poolAt  int
-	res     *DemoResult
+	res     *Result
 	err     error
 	caseID  uint
 	callID  uint
@@ -641,44 +645,44 @@ type demoGen struct {
 	// The surge is made to meet rules as of res.SurgeAt, the end of the day peak: surgeCalls[k]
 	// counts the calls of the k-th 24 hours before SurgeAt (0: the last 24 hours, then the
 	// baseline), as the dashboard counts them.
-	rules      DashboardRules
+	rules      stats.DashboardRules
 	peak       int
 	surgeCalls []int
 }
 
 // demoBatchRows holds one chunk of rows to write.
 type demoBatchRows struct {
-	callers  []Caller
-	cases    []Case
-	cats     []CaseCategory
-	docs     []CaseDocument
-	contacts []Contact
-	entries  []CaseEntry
+	callers  []models.Caller
+	cases    []models.Case
+	cats     []models.CaseCategory
+	docs     []models.CaseDocument
+	contacts []models.Contact
+	entries  []models.CaseEntry
 }
 
-// GenerateDemo fills the database with a synthetic hotline's history: the demo accounts
+// Generate fills the database with a synthetic hotline's history: the demo accounts
 // (sharing one password made at random now), named events, and months of calls and cases
 // with consistent timelines, ending at opts.Now. It refuses a database that has cases unless
 // opts.Force is set. Case references continue the reference counters, so cases created
 // afterwards get the next numbers.
-func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions) (*DemoResult, error) {
-	return s.generateDemo(ctx, opts, s.demoHashes)
+func Generate(ctx context.Context, s *models.Store, opts Options) (*Result, error) {
+	return generate(ctx, s, opts, func(pw string) ([]string, error) { return hashes(s, pw) })
 }
 
-// generateDemo is GenerateDemo with the hashing of the accounts' password given (tests of
+// generate is Generate with the hashing of the accounts' password given (tests of
 // the history spare themselves the hashing's cost).
-func (s *Store) generateDemo(ctx context.Context, opts DemoOptions, hash func(password string) ([]string, error)) (*DemoResult, error) {
+func generate(ctx context.Context, s *models.Store, opts Options, hash func(password string) ([]string, error)) (*Result, error) {
 	if opts.Months == 0 {
 		opts.Months = 4
 	}
 	if opts.Months < 1 || opts.Months > 240 {
-		return nil, &ValidationError{Fields: map[string]string{"months": "use 1 to 240 months"}}
+		return nil, &models.ValidationError{Fields: map[string]string{"months": "use 1 to 240 months"}}
 	}
 	if opts.Cases < 0 {
-		return nil, &ValidationError{Fields: map[string]string{"cases": "use 0 (from the months) or more"}}
+		return nil, &models.ValidationError{Fields: map[string]string{"cases": "use 0 (from the months) or more"}}
 	}
 	if opts.Now.IsZero() {
-		opts.Now = s.now()
+		opts.Now = s.UTCNow()
 	}
 	if opts.Seed == 0 {
 		var b [8]byte
@@ -687,30 +691,25 @@ func (s *Store) generateDemo(ctx context.Context, opts DemoOptions, hash func(pa
 		}
 		opts.Seed = binary.LittleEndian.Uint64(b[:]) | 1
 	}
-	db := s.wdb(ctx)
-	tax, err := loadTaxonomy(db)
+	tax, err := s.Taxonomy(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkDemoTaxonomy(tax); err != nil {
 		return nil, err
 	}
-	res := &DemoResult{Password: NewPassword(), Seed: opts.Seed, To: opts.Now.UTC()}
+	res := &Result{Password: models.NewPassword(), Seed: opts.Seed, To: opts.Now.UTC()}
 	hashes, err := hash(res.Password)
 	if err != nil {
 		return nil, err
 	}
 	g := &demoGen{
-		keys: s.keys,
-		r:    mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
-		loc:  s.Loc, now: opts.Now.UTC(), res: res, rules: opts.Rules.withDefaults(), peak: -1,
+		store: s,
+		r:     mrand.New(mrand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		loc:   s.Loc, now: opts.Now.UTC(), res: res, rules: opts.Rules.WithDefaults(), peak: -1,
 	}
 	g.plan(opts)
-	var cases int64
-	if err := db.Model(&Case{}).Count(&cases).Error; err != nil {
-		return nil, err
-	}
-	load := func() error {
+	load := func(db *gorm.DB) error {
 		first := true
 		for first || g.next < len(g.days) {
 			err := db.Transaction(func(tx *gorm.DB) error {
@@ -731,20 +730,15 @@ func (s *Store) generateDemo(ctx context.Context, opts DemoOptions, hash func(pa
 		}
 		return nil
 	}
-	if cases == 0 {
-		err = s.bulkLoad(ctx, load)
-	} else {
-		err = load()
-	}
-	if err != nil {
+	if err := s.BulkLoad(ctx, load); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// demoHashes hashes the shared password once per account (each with its own salt), in
+// hashes hashes the shared password once per account (each with its own salt), in
 // parallel: argon2id takes tens of milliseconds each.
-func (s *Store) demoHashes(pw string) ([]string, error) {
+func hashes(s *models.Store, pw string) ([]string, error) {
 	out := make([]string, len(demoAccounts))
 	errs := make([]error, len(demoAccounts))
 	var wg sync.WaitGroup
@@ -752,7 +746,7 @@ func (s *Store) demoHashes(pw string) ([]string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i], errs[i] = s.hashPassword(pw)
+			out[i], errs[i] = s.HashPassword(pw)
 		}()
 	}
 	wg.Wait()
@@ -760,7 +754,7 @@ func (s *Store) demoHashes(pw string) ([]string, error) {
 }
 
 // plan lays out the days, the surge and the number of calls of each day.
-func (g *demoGen) plan(opts DemoOptions) {
+func (g *demoGen) plan(opts Options) {
 	end := g.now.In(g.loc)
 	from := end.AddDate(0, -opts.Months, 0)
 	day := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, g.loc)
@@ -822,36 +816,36 @@ func (g *demoGen) plan(opts DemoOptions) {
 
 // setup runs in the first transaction: it checks the database is empty (or forced), makes or
 // refreshes the demo accounts and makes the events.
-func (g *demoGen) setup(tx *gorm.DB, opts DemoOptions, hashes []string) error {
+func (g *demoGen) setup(tx *gorm.DB, opts Options, hashes []string) error {
 	var n int64
-	if err := tx.Model(&Case{}).Count(&n).Error; err != nil {
+	if err := tx.Model(&models.Case{}).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 && !opts.Force {
 		return ErrNotEmpty
 	}
 	for i, a := range demoAccounts {
-		u := &User{}
+		u := &models.User{}
 		err := tx.Where("email = ?", a.Email).Limit(1).Find(u).Error
 		if err != nil {
 			return err
 		}
 		u.Email, u.Name, u.PasswordHash, u.Active = a.Email, a.Name, hashes[i], true
-		u.Role, u.AlsoSupervisor = a.Role.stored() // the demo admin is also a supervisor
+		u.Role, u.AlsoSupervisor = models.StoredRole(a.Role) // the demo admin is also a supervisor
 		if err := tx.Save(u).Error; err != nil {
 			return err
 		}
 		switch a.Role {
-		case RoleSupervisor:
+		case models.RoleSupervisor:
 			g.sups = append(g.sups, u)
 			g.takers = append(g.takers, u)
-		case RoleCaseworker:
+		case models.RoleCaseworker:
 			g.cws = append(g.cws, u)
 			g.takers = append(g.takers, u, u, u)
 		}
 		g.res.Accounts = append(g.res.Accounts, a)
 	}
-	var evs [2]*Event
+	var evs [2]*models.Event
 	if !g.res.SurgeFrom.IsZero() {
 		for i, e := range []struct {
 			name, region string
@@ -868,7 +862,7 @@ func (g *demoGen) setup(tx *gorm.DB, opts DemoOptions, hashes []string) error {
 					break
 				}
 			}
-			evs[i] = &Event{Name: e.name, StartsOn: start, Region: e.region, Active: true, CreatedAt: start}
+			evs[i] = &models.Event{Name: e.name, StartsOn: start, Region: e.region, Active: true, CreatedAt: start}
 			if err := tx.Create(evs[i]).Error; err != nil {
 				return err
 			}
@@ -883,18 +877,11 @@ func (g *demoGen) setup(tx *gorm.DB, opts DemoOptions, hashes []string) error {
 	if g.peak >= 0 {
 		// Calls already in the database (with Force) count in the surge's periods too.
 		end := g.res.SurgeAt.Add(time.Nanosecond)
-		spans := make([]span, g.rules.SurgeBaselineDays+1)
-		for k := range spans {
-			spans[k] = span{end.Add(-time.Duration(k+1) * 24 * time.Hour), end.Add(-time.Duration(k) * 24 * time.Hour)}
-		}
-		counts, err := callCounts(tx, spans, false)
+		calls, err := stats.DailyCalls(tx, end, g.rules.SurgeBaselineDays+1)
 		if err != nil {
 			return err
 		}
-		g.surgeCalls = make([]int, len(spans))
-		for k, m := range counts {
-			g.surgeCalls[k] = total(m)
-		}
+		g.surgeCalls = calls
 	}
 	return nil
 }
@@ -902,13 +889,13 @@ func (g *demoGen) setup(tx *gorm.DB, opts DemoOptions, hashes []string) error {
 // chunk generates whole days until about demoChunk cases are ready and writes them in tx.
 func (g *demoGen) chunk(tx *gorm.DB) error {
 	var maxCase, maxCaller uint
-	if err := tx.Model(&Case{}).Select("COALESCE(MAX(id), 0)").Scan(&maxCase).Error; err != nil {
+	if err := tx.Model(&models.Case{}).Select("COALESCE(MAX(id), 0)").Scan(&maxCase).Error; err != nil {
 		return err
 	}
-	if err := tx.Model(&Caller{}).Select("COALESCE(MAX(id), 0)").Scan(&maxCaller).Error; err != nil {
+	if err := tx.Model(&models.Caller{}).Select("COALESCE(MAX(id), 0)").Scan(&maxCaller).Error; err != nil {
 		return err
 	}
-	var rcs []ReferenceCounter
+	var rcs []models.ReferenceCounter
 	if err := tx.Find(&rcs).Error; err != nil {
 		return err
 	}
@@ -949,7 +936,7 @@ func (g *demoGen) chunk(tx *gorm.DB) error {
 		}
 	}
 	for year := range g.touched {
-		rc := ReferenceCounter{Year: year, Last: g.counter[year]}
+		rc := models.ReferenceCounter{Year: year, Last: g.counter[year]}
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "year"}},
 			DoUpdates: clause.AssignmentColumns([]string{"last"}),
@@ -967,7 +954,7 @@ func (g *demoGen) chunk(tx *gorm.DB) error {
 // countSurgeCalls adds calls to the counts of the surge's periods. A day's calls are those
 // received that day and the follow-ups of its cases, which come later: once the peak day is
 // made, every call before SurgeAt is counted.
-func (g *demoGen) countSurgeCalls(calls []Contact) {
+func (g *demoGen) countSurgeCalls(calls []models.Contact) {
 	if g.surgeCalls == nil {
 		return
 	}
@@ -988,7 +975,7 @@ func (g *demoGen) countSurgeCalls(calls []Contact) {
 // days' volumes make a surge on most seeds already; this makes it certain (a weekend, a quiet
 // draw, a short history or a demanding rule would otherwise undo it).
 func (g *demoGen) completeSurge(b *demoBatchRows, d *demoDay) {
-	need := max(g.rules.SurgeMin, int(math.Ceil(g.rules.SurgeRatio*medianCount(g.surgeCalls[1:]))))
+	need := max(g.rules.SurgeMin, int(math.Ceil(g.rules.SurgeRatio*stats.MedianCount(g.surgeCalls[1:]))))
 	from := g.res.SurgeAt.Add(-24*time.Hour + time.Nanosecond)
 	if from.Before(d.start) {
 		from = d.start // a day of 23 hours (clocks moved forward)
@@ -1007,7 +994,7 @@ func (g *demoGen) one(list []string) string { return list[g.r.IntN(len(list))] }
 
 func (g *demoGen) pct(p int) bool { return g.r.IntN(100) < p }
 
-func (g *demoGen) taker() *User { return g.takers[g.r.IntN(len(g.takers))] }
+func (g *demoGen) taker() *models.User { return g.takers[g.r.IntN(len(g.takers))] }
 
 // callTime is a moment of the day, mostly in working hours; on crisis days the nights are busy.
 func (g *demoGen) callTime(d *demoDay) time.Time {
@@ -1052,10 +1039,10 @@ func (g *demoGen) caller(b *demoBatchRows, at time.Time, again int) *uint {
 	}
 	phone := demoPhone(g.r, cit)
 	g.callID++
-	c := Caller{ID: g.callID, Name: Personal(name), Phone: Personal(phone), PhoneIndex: phoneIndex(g.keys, phone),
+	c := models.Caller{ID: g.callID, Name: models.Personal(name), Phone: models.Personal(phone), PhoneIndex: g.store.PhoneIndex(phone),
 		Citizenship: cit, Language: demoLanguages[cit].pick(g.r), SafeToCall: g.pct(75), CreatedAt: at, UpdatedAt: at}
 	if g.pct(30) {
-		c.SafeContact = Personal(g.one(demoSafeContacts))
+		c.SafeContact = models.Personal(g.one(demoSafeContacts))
 	}
 	b.callers = append(b.callers, c)
 	if len(g.pool) < demoPool {
@@ -1088,7 +1075,7 @@ func (g *demoGen) day(b *demoBatchRows, d *demoDay) {
 // infoCall adds a call received at `at` on day d that opens no case: a question answered on
 // the phone.
 func (g *demoGen) infoCall(b *demoBatchRows, d *demoDay, at time.Time) {
-	ct := Contact{Channel: demoChannels.pick(g.r), ReceivedAt: at, TakenByID: g.taker().ID,
+	ct := models.Contact{Channel: demoChannels.pick(g.r), ReceivedAt: at, TakenByID: g.taker().ID,
 		Category: "consultation", CreatedAt: at.Add(g.between(time.Minute, 10*time.Minute))}
 	if ct.CreatedAt.After(g.now) {
 		ct.CreatedAt = g.now
@@ -1097,9 +1084,9 @@ func (g *demoGen) infoCall(b *demoBatchRows, d *demoDay, at time.Time) {
 		ct.CallerID = g.caller(b, at, 12)
 	}
 	if d.surge && g.pct(60) {
-		ct.Summary = Personal(g.one(demoSurgeInfoCalls))
+		ct.Summary = models.Personal(g.one(demoSurgeInfoCalls))
 	} else {
-		ct.Summary = Personal(g.one(demoInfoCalls))
+		ct.Summary = models.Personal(g.one(demoInfoCalls))
 	}
 	b.contacts = append(b.contacts, ct)
 	g.res.InfoCalls++
@@ -1109,7 +1096,7 @@ func (g *demoGen) infoCall(b *demoBatchRows, d *demoDay, at time.Time) {
 type demoCase struct {
 	g  *demoGen
 	b  *demoBatchRows
-	cs *Case
+	cs *models.Case
 	t  time.Time // when the last thing happened
 }
 
@@ -1127,8 +1114,8 @@ func (g *demoGen) newCase(b *demoBatchRows, d *demoDay, at time.Time) {
 	g.touched[year] = true
 	g.caseID++
 	taker := g.taker()
-	cs := Case{ID: g.caseID, Reference: fmt.Sprintf("HL-%d-%06d", year, g.counter[year]), Status: StatusNew, Version: 1,
-		Category: cat, OpenedByID: taker.ID, ReceivedAt: at, PeopleAffected: 1, Urgency: UrgencyNormal}
+	cs := models.Case{ID: g.caseID, Reference: fmt.Sprintf("HL-%d-%06d", year, g.counter[year]), Status: models.StatusNew, Version: 1,
+		Category: cat, OpenedByID: taker.ID, ReceivedAt: at, PeopleAffected: 1, Urgency: models.UrgencyNormal}
 	cs.Region = regions.pick(g.r)
 	if cities := demoCities[cs.Region]; len(cities) > 0 && g.pct(90) {
 		cs.City = g.one(cities)
@@ -1148,9 +1135,9 @@ func (g *demoGen) newCase(b *demoBatchRows, d *demoDay, at time.Time) {
 	}
 	switch x := g.r.IntN(100); {
 	case x < crit:
-		cs.Urgency = UrgencyCritical
+		cs.Urgency = models.UrgencyCritical
 	case x < crit+p.high:
-		cs.Urgency = UrgencyHigh
+		cs.Urgency = models.UrgencyHigh
 	}
 	if g.pct(70) {
 		back := g.between(10*time.Minute, 48*time.Hour)
@@ -1160,22 +1147,22 @@ func (g *demoGen) newCase(b *demoBatchRows, d *demoDay, at time.Time) {
 		t := at.Add(-back)
 		cs.IncidentAt = &t
 	}
-	if d.event != nil && contains(demoEventCategories, cat) && g.pct(d.eventPct) {
+	if d.event != nil && slices.Contains(demoEventCategories, cat) && g.pct(d.eventPct) {
 		cs.EventID = &d.event.ID
 	}
-	cs.Categories = []CaseCategory{{CaseID: cs.ID, Code: cat}}
+	cs.Categories = []models.CaseCategory{{CaseID: cs.ID, Code: cat}}
 	for i, c := range p.extra.codes {
 		pc := p.extra.cum[i]
 		if i > 0 {
 			pc -= p.extra.cum[i-1]
 		}
 		if c != cat && g.pct(pc) {
-			cs.Categories = append(cs.Categories, CaseCategory{CaseID: cs.ID, Code: c})
+			cs.Categories = append(cs.Categories, models.CaseCategory{CaseID: cs.ID, Code: c})
 		}
 	}
 	for _, doc := range p.docs {
 		if g.pct(doc.pct) {
-			cs.Documents = append(cs.Documents, CaseDocument{CaseID: cs.ID, Document: doc.doc, Status: doc.statuses.pick(g.r)})
+			cs.Documents = append(cs.Documents, models.CaseDocument{CaseID: cs.ID, Document: doc.doc, Status: doc.statuses.pick(g.r)})
 		}
 	}
 	tmpl := g.one(p.single)
@@ -1183,7 +1170,7 @@ func (g *demoGen) newCase(b *demoBatchRows, d *demoDay, at time.Time) {
 		tmpl = g.one(p.many)
 	}
 	where := g.one(demoPlaces[cs.PlaceType])
-	cs.Summary = Personal(strings.NewReplacer("{where}", where, "{n}", strconv.Itoa(cs.PeopleAffected)).Replace(tmpl))
+	cs.Summary = models.Personal(strings.NewReplacer("{where}", where, "{n}", strconv.Itoa(cs.PeopleAffected)).Replace(tmpl))
 	if g.pct(92) {
 		cs.CallerID = g.caller(b, at, 10)
 	}
@@ -1193,9 +1180,9 @@ func (g *demoGen) newCase(b *demoBatchRows, d *demoDay, at time.Time) {
 		opened = g.now
 	}
 	cs.CreatedAt, cs.UpdatedAt = opened, opened
-	b.contacts = append(b.contacts, Contact{CaseID: &cs.ID, CallerID: cs.CallerID, Channel: demoChannels.pick(g.r),
+	b.contacts = append(b.contacts, models.Contact{CaseID: &cs.ID, CallerID: cs.CallerID, Channel: demoChannels.pick(g.r),
 		ReceivedAt: at, TakenByID: taker.ID, Category: cat, Summary: cs.Summary, CreatedAt: opened})
-	b.entries = append(b.entries, CaseEntry{CaseID: cs.ID, Kind: EntryOpened, ToStatus: StatusNew, UserID: taker.ID, At: opened})
+	b.entries = append(b.entries, models.CaseEntry{CaseID: cs.ID, Kind: models.EntryOpened, ToStatus: models.StatusNew, UserID: taker.ID, At: opened})
 
 	dc := &demoCase{g: g, b: b, cs: &cs, t: opened}
 	dc.live(d, p)
@@ -1209,35 +1196,35 @@ func (g *demoGen) newCase(b *demoBatchRows, d *demoDay, at time.Time) {
 // move makes a workflow move after delay, if that is still before the end of the history. It
 // applies the move as Store.Transition does, after checking it against the Workflow table and
 // the actor's role, so that the demo never shows a history the rules would refuse.
-func (dc *demoCase) move(delay time.Duration, to Status, by *User, note, outcome string, assignee *User) bool {
+func (dc *demoCase) move(delay time.Duration, to models.Status, by *models.User, note, outcome string, assignee *models.User) bool {
 	g, cs := dc.g, dc.cs
 	at := dc.t.Add(delay)
 	if !at.Before(g.now) || g.err != nil {
 		return false
 	}
-	r, ok := rule(cs.Status, to)
-	if !ok || !mayMove(by, cs, r) ||
-		(r.Needs&NeedsNote != 0 && note == "") || (r.Needs&NeedsOutcome != 0 && outcome == "") ||
-		(r.Needs&NeedsAssignee != 0 && assignee == nil && cs.AssigneeID == nil) {
+	r, ok := models.MayMove(by, cs, to)
+	if !ok ||
+		(r.Needs&models.NeedsNote != 0 && note == "") || (r.Needs&models.NeedsOutcome != 0 && outcome == "") ||
+		(r.Needs&models.NeedsAssignee != 0 && assignee == nil && cs.AssigneeID == nil) {
 		g.err = fmt.Errorf("demo: generated a move the workflow refuses (%s to %s by a %s)", cs.Status, to, by.Role)
 		return false
 	}
-	e := CaseEntry{CaseID: cs.ID, Kind: EntryStatus, FromStatus: cs.Status, ToStatus: to, Note: Personal(note), UserID: by.ID, At: at}
+	e := models.CaseEntry{CaseID: cs.ID, Kind: models.EntryStatus, FromStatus: cs.Status, ToStatus: to, Note: models.Personal(note), UserID: by.ID, At: at}
 	if assignee != nil && (cs.AssigneeID == nil || *cs.AssigneeID != assignee.ID) {
 		cs.AssigneeID = &assignee.ID
 		e.AssigneeID = &assignee.ID
 	}
-	if to == StatusAssigned && cs.AssignedAt == nil {
+	if to == models.StatusAssigned && cs.AssignedAt == nil {
 		cs.AssignedAt = &at
 	}
 	switch to {
-	case StatusResolved:
+	case models.StatusResolved:
 		cs.Outcome, cs.ResolvedAt = outcome, &at
 		e.Outcome = outcome
-	case StatusClosed:
+	case models.StatusClosed:
 		cs.ClosedAt = &at
-	case StatusInProgress:
-		if cs.Status == StatusResolved || cs.Status == StatusClosed {
+	case models.StatusInProgress:
+		if cs.Status == models.StatusResolved || cs.Status == models.StatusClosed {
 			cs.Outcome, cs.ResolvedAt, cs.ClosedAt = "", nil, nil
 		}
 	}
@@ -1250,12 +1237,12 @@ func (dc *demoCase) move(delay time.Duration, to Status, by *User, note, outcome
 }
 
 // note adds a note to the timeline after delay, if that is still in the history.
-func (dc *demoCase) note(delay time.Duration, by *User, text string) {
+func (dc *demoCase) note(delay time.Duration, by *models.User, text string) {
 	at := dc.t.Add(delay)
 	if !at.Before(dc.g.now) {
 		return
 	}
-	dc.b.entries = append(dc.b.entries, CaseEntry{CaseID: dc.cs.ID, Kind: EntryNote, Note: Personal(text), UserID: by.ID, At: at})
+	dc.b.entries = append(dc.b.entries, models.CaseEntry{CaseID: dc.cs.ID, Kind: models.EntryNote, Note: models.Personal(text), UserID: by.ID, At: at})
 	dc.t = at
 	dc.cs.UpdatedAt = at
 }
@@ -1268,14 +1255,14 @@ func (dc *demoCase) live(d *demoDay, p demoProfile) {
 	g, cs := dc.g, dc.cs
 	sup := g.sups[g.r.IntN(len(g.sups))]
 	if g.pct(4) {
-		dc.move(g.between(2*time.Hour, 48*time.Hour), StatusClosed, sup, g.one(demoRejections), "", nil)
+		dc.move(g.between(2*time.Hour, 48*time.Hour), models.StatusClosed, sup, g.one(demoRejections), "", nil)
 		return
 	}
 	var wait time.Duration
 	switch cs.Urgency {
-	case UrgencyCritical:
+	case models.UrgencyCritical:
 		wait = g.between(5*time.Minute, 90*time.Minute)
-	case UrgencyHigh:
+	case models.UrgencyHigh:
 		wait = g.between(30*time.Minute, 8*time.Hour)
 	default:
 		wait = g.between(2*time.Hour, 72*time.Hour)
@@ -1288,10 +1275,10 @@ func (dc *demoCase) live(d *demoDay, p demoProfile) {
 	if g.pct(35) {
 		by = worker // a caseworker takes the case from the queue
 	}
-	if !dc.move(wait, StatusAssigned, by, "", "", worker) {
+	if !dc.move(wait, models.StatusAssigned, by, "", "", worker) {
 		return
 	}
-	if !dc.move(g.between(30*time.Minute, 48*time.Hour), StatusInProgress, worker, "", "", nil) {
+	if !dc.move(g.between(30*time.Minute, 48*time.Hour), models.StatusInProgress, worker, "", "", nil) {
 		return
 	}
 	resolve := func(delay time.Duration) bool {
@@ -1299,7 +1286,7 @@ func (dc *demoCase) live(d *demoDay, p demoProfile) {
 		if g.pct(40) {
 			note = g.one(demoNotes)
 		}
-		return dc.move(delay, StatusResolved, worker, note, p.outcome.pick(g.r), nil)
+		return dc.move(delay, models.StatusResolved, worker, note, p.outcome.pick(g.r), nil)
 	}
 	reopened := false
 	for round := 0; ; round++ {
@@ -1309,25 +1296,25 @@ func (dc *demoCase) live(d *demoDay, p demoProfile) {
 		x := g.r.IntN(100)
 		switch {
 		case round < 3 && x < 28: // waiting for a document, a court date, the caller
-			if !dc.move(g.between(2*time.Hour, 4*24*time.Hour), StatusWaiting, worker, "", "", nil) {
+			if !dc.move(g.between(2*time.Hour, 4*24*time.Hour), models.StatusWaiting, worker, "", "", nil) {
 				return
 			}
 			if g.pct(30) {
 				if !resolve(g.between(24*time.Hour, 14*24*time.Hour)) {
 					return
 				}
-			} else if !dc.move(g.between(24*time.Hour, 14*24*time.Hour), StatusInProgress, worker, "", "", nil) {
+			} else if !dc.move(g.between(24*time.Hour, 14*24*time.Hour), models.StatusInProgress, worker, "", "", nil) {
 				return
 			}
 		case round < 3 && x < 38:
-			if !dc.move(g.between(time.Hour, 3*24*time.Hour), StatusEscalated, worker, g.one(demoEscalations), "", nil) {
+			if !dc.move(g.between(time.Hour, 3*24*time.Hour), models.StatusEscalated, worker, g.one(demoEscalations), "", nil) {
 				return
 			}
 			if g.pct(40) {
 				if !resolve(g.between(24*time.Hour, 10*24*time.Hour)) {
 					return
 				}
-			} else if !dc.move(g.between(24*time.Hour, 10*24*time.Hour), StatusInProgress, worker, "", "", nil) {
+			} else if !dc.move(g.between(24*time.Hour, 10*24*time.Hour), models.StatusInProgress, worker, "", "", nil) {
 				return
 			}
 		case round < 3 && x < 43 && len(g.cws) > 1: // a supervisor hands the case to a colleague
@@ -1343,25 +1330,25 @@ func (dc *demoCase) live(d *demoDay, p demoProfile) {
 			cs.AssigneeID = &worker.ID
 			cs.Version++
 			cs.UpdatedAt, dc.t = at, at
-			dc.b.entries = append(dc.b.entries, CaseEntry{CaseID: cs.ID, Kind: EntryAssign, AssigneeID: &worker.ID,
+			dc.b.entries = append(dc.b.entries, models.CaseEntry{CaseID: cs.ID, Kind: models.EntryAssign, AssigneeID: &worker.ID,
 				Note: "Handed over: the first caseworker is on leave.", UserID: sup.ID, At: at})
 		default:
 			if !resolve(g.between(24*time.Hour, 20*24*time.Hour)) {
 				return
 			}
 		}
-		if cs.Status != StatusResolved {
+		if cs.Status != models.StatusResolved {
 			continue
 		}
 		if !reopened && g.pct(5) {
 			reopened = true
-			if !dc.move(g.between(24*time.Hour, 10*24*time.Hour), StatusInProgress, worker, g.one(demoReopenings), "", nil) {
+			if !dc.move(g.between(24*time.Hour, 10*24*time.Hour), models.StatusInProgress, worker, g.one(demoReopenings), "", nil) {
 				return
 			}
 			continue
 		}
 		if g.pct(88) {
-			dc.move(g.between(24*time.Hour, 10*24*time.Hour), StatusClosed, sup, "", "", nil)
+			dc.move(g.between(24*time.Hour, 10*24*time.Hour), models.StatusClosed, sup, "", "", nil)
 		}
 		return
 	}
@@ -1388,8 +1375,8 @@ func (dc *demoCase) followUps(d *demoDay) {
 	}
 	for range n {
 		at := start.Add(g.between(0, end.Sub(start)))
-		ct := Contact{CaseID: &cs.ID, Channel: demoChannels.pick(g.r), ReceivedAt: at, TakenByID: g.taker().ID,
-			Category: cs.Category, Summary: Personal(g.one(demoFollowUpCalls)), CreatedAt: at}
+		ct := models.Contact{CaseID: &cs.ID, Channel: demoChannels.pick(g.r), ReceivedAt: at, TakenByID: g.taker().ID,
+			Category: cs.Category, Summary: models.Personal(g.one(demoFollowUpCalls)), CreatedAt: at}
 		if cs.AssigneeID != nil && cs.AssignedAt != nil && at.After(*cs.AssignedAt) && g.pct(70) {
 			ct.TakenByID = *cs.AssigneeID
 		}

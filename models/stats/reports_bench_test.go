@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"os"
 	"sort"
@@ -15,19 +17,20 @@ import (
 // Opening it runs the pending migrations (migration 12 builds the report indexes) and
 // exporting writes audit entries: benchmark a copy. Skipped when HIMOYA_BENCH_DB is not set
 // (CI has no such database).
-func benchReportStore(b *testing.B) (*Store, *User) {
+func benchReportStore(b *testing.B) (*Stats, *models.User) {
 	path := os.Getenv("HIMOYA_BENCH_DB")
 	if path == "" {
 		b.Skip("set HIMOYA_BENCH_DB to a copy of a database made by himoya demo -cases 1000000")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: path})
+	store, err := models.Open(ctx, models.Options{Path: path})
 	if err != nil {
 		b.Fatal(err)
 	}
+	s := New(store)
 	b.Cleanup(func() { s.Close() })
-	var sup User
-	if err := s.rdb(ctx).Where("role = ?", RoleSupervisor).First(&sup).Error; err != nil {
+	var sup models.User
+	if err := s.ReadDB(ctx).Where("role = ?", models.RoleSupervisor).First(&sup).Error; err != nil {
 		b.Fatal(err)
 	}
 	for _, bad := range reportFullScans(b, s) {
@@ -38,9 +41,9 @@ func benchReportStore(b *testing.B) (*Store, *User) {
 
 // benchMonths are the months benchmarked: the last complete month before the newest call,
 // and HIMOYA_BENCH_MONTH (e.g. a surge month) when set.
-func benchMonths(b *testing.B, s *Store) []string {
-	var last Contact
-	if err := s.rdb(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
+func benchMonths(b *testing.B, s *Stats) []string {
+	var last models.Contact
+	if err := s.ReadDB(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
 		b.Fatal(err)
 	}
 	n := last.ReceivedAt.In(s.Loc)
@@ -54,7 +57,7 @@ func benchMonths(b *testing.B, s *Store) []string {
 // BenchmarkReportMonth measures a month's report (internal and public), warm:
 //
 //	HIMOYA_BENCH_DB=/tmp/rbig/big.db HIMOYA_BENCH_MONTH=2026-01 \
-//	  go test ./models -run '^$' -bench 'Report' -benchtime 20x
+//	  go test ./models/stats -run '^$' -bench 'Report' -benchtime 20x
 func BenchmarkReportMonth(b *testing.B) {
 	s, sup := benchReportStore(b)
 	ctx := context.Background()
@@ -85,34 +88,6 @@ func BenchmarkReportMonth(b *testing.B) {
 				b.ReportMetric(medianMS(took), "median-ms")
 				b.ReportMetric(float64(r.Calls), "calls")
 				b.ReportMetric(float64(r.Cases), "cases")
-			})
-		}
-	}
-}
-
-// BenchmarkReportExport measures a month's export in each format, as the download button
-// gets it: the report, the file and the audit entry.
-func BenchmarkReportExport(b *testing.B) {
-	s, sup := benchReportStore(b)
-	ctx := context.Background()
-	for _, m := range benchMonths(b, s) {
-		from, to, err := MonthPeriod(m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, format := range []string{"xlsx", "pdf", "csv"} {
-			b.Run(m+"-"+format, func(b *testing.B) {
-				var f *ReportFile
-				took := make([]float64, 0, b.N)
-				for i := 0; i < b.N; i++ {
-					start := time.Now()
-					if f, err = s.ExportReport(ctx, sup, from, to, ReportOptions{}, format); err != nil {
-						b.Fatal(err)
-					}
-					took = append(took, float64(time.Since(start).Microseconds())/1000)
-				}
-				b.ReportMetric(medianMS(took), "median-ms")
-				b.ReportMetric(float64(len(f.Data)), "bytes")
 			})
 		}
 	}

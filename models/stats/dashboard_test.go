@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"errors"
 	"fmt"
@@ -15,10 +17,10 @@ import (
 // dashFixture is a hotline whose calls and cases are placed at known moments around a fixed
 // "as of" instant, with the store's clock under the test's control.
 type dashFixture struct {
-	s       *Store
+	s       *Stats
 	now     time.Time
-	sup, cw *User
-	cw2     *User
+	sup, cw *models.User
+	cw2     *models.User
 }
 
 func newDashFixture(t *testing.T, now time.Time) *dashFixture {
@@ -26,9 +28,9 @@ func newDashFixture(t *testing.T, now time.Time) *dashFixture {
 	s := openTest(t)
 	f := &dashFixture{s: s, now: now}
 	s.Now = func() time.Time { return f.now }
-	f.sup = mkUser(t, s, "sup@example.org", RoleSupervisor)
-	f.cw = mkUser(t, s, "cw@example.org", RoleCaseworker)
-	f.cw2 = mkUser(t, s, "cw2@example.org", RoleCaseworker)
+	f.sup = mkUser(t, s, "sup@example.org", models.RoleSupervisor)
+	f.cw = mkUser(t, s, "cw@example.org", models.RoleCaseworker)
+	f.cw2 = mkUser(t, s, "cw2@example.org", models.RoleCaseworker)
 	return f
 }
 
@@ -46,23 +48,23 @@ func msk(t *testing.T, y int, mo time.Month, d, h, mi, sec int) time.Time {
 func (f *dashFixture) calls(t *testing.T, at time.Time, category string, n int, caseID uint) {
 	t.Helper()
 	for i := 0; i < n; i++ {
-		c := Contact{Channel: "phone", ReceivedAt: at.UTC(), TakenByID: f.cw.ID, Category: category}
+		c := models.Contact{Channel: "phone", ReceivedAt: at.UTC(), TakenByID: f.cw.ID, Category: category}
 		if caseID != 0 {
 			id := caseID
 			c.CaseID = &id
 		}
-		if err := f.s.wdb(context.Background()).Create(&c).Error; err != nil {
+		if err := rawDB(t, f.s).Create(&c).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
 // open records a call opening a case at `received`, written into the system at `written`.
-func (f *dashFixture) open(t *testing.T, received, written time.Time, urgency Urgency, region string) *Case {
+func (f *dashFixture) open(t *testing.T, received, written time.Time, urgency models.Urgency, region string) *models.Case {
 	t.Helper()
 	f.now = written
-	cs, err := f.s.CreateCase(context.Background(), f.cw, IntakeInput{Channel: "phone", ReceivedAt: received.UTC().Format(time.RFC3339Nano),
-		CaseFields: CaseFields{Category: "raid", Summary: "someone's story", Region: region, Urgency: string(urgency)}})
+	cs, err := f.s.CreateCase(context.Background(), f.cw, models.IntakeInput{Channel: "phone", ReceivedAt: received.UTC().Format(time.RFC3339Nano),
+		CaseFields: models.CaseFields{Category: "raid", Summary: "someone's story", Region: region, Urgency: string(urgency)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,15 +72,15 @@ func (f *dashFixture) open(t *testing.T, received, written time.Time, urgency Ur
 }
 
 // move makes the moves at `at` as the supervisor (assigning to cw).
-func (f *dashFixture) move(t *testing.T, at time.Time, id uint, moves ...Status) {
+func (f *dashFixture) move(t *testing.T, at time.Time, id uint, moves ...models.Status) {
 	t.Helper()
 	f.now = at
 	for _, to := range moves {
-		in := TransitionInput{To: string(to), Note: "why"}
+		in := models.TransitionInput{To: string(to), Note: "why"}
 		switch to {
-		case StatusAssigned:
+		case models.StatusAssigned:
 			in.AssigneeID = f.cw.ID
-		case StatusResolved:
+		case models.StatusResolved:
 			in.Outcome = "released"
 		}
 		if _, err := f.s.Transition(context.Background(), f.sup, id, in); err != nil {
@@ -175,21 +177,21 @@ func TestDashboardOpenCases(t *testing.T) {
 	at := msk(t, 2024, 3, 23, 12, 0, 0)
 	f := newDashFixture(t, at)
 	day := func(d int) time.Time { return at.AddDate(0, 0, -d) }
-	mk := func(daysAgo int, u Urgency, moves ...Status) *Case {
+	mk := func(daysAgo int, u models.Urgency, moves ...models.Status) *models.Case {
 		cs := f.open(t, day(daysAgo).Add(-time.Hour), day(daysAgo).Add(-time.Hour), u, "RU-MOW")
 		f.move(t, day(daysAgo).Add(-30*time.Minute), cs.ID, moves...)
 		return cs
 	}
-	mk(0, UrgencyNormal)                                                    // new
-	mk(0, UrgencyCritical, StatusAssigned)                                  // assigned
-	mk(1, UrgencyCritical, StatusAssigned, StatusInProgress)                // in progress
-	mk(6, UrgencyHigh, StatusAssigned, StatusInProgress, StatusWaiting)     // waiting, first of the 7 days
-	mk(7, UrgencyNormal, StatusAssigned, StatusInProgress, StatusEscalated) // escalated, before the 7 days
-	mk(2, UrgencyNormal, StatusAssigned, StatusInProgress, StatusResolved)  // not open
-	mk(3, UrgencyNormal, StatusClosed)                                      // not open
-	f.open(t, at.Add(time.Minute), at.Add(time.Minute), UrgencyNormal, "")  // after `at`
+	mk(0, models.UrgencyNormal)                                                                         // new
+	mk(0, models.UrgencyCritical, models.StatusAssigned)                                                // assigned
+	mk(1, models.UrgencyCritical, models.StatusAssigned, models.StatusInProgress)                       // in progress
+	mk(6, models.UrgencyHigh, models.StatusAssigned, models.StatusInProgress, models.StatusWaiting)     // waiting, first of the 7 days
+	mk(7, models.UrgencyNormal, models.StatusAssigned, models.StatusInProgress, models.StatusEscalated) // escalated, before the 7 days
+	mk(2, models.UrgencyNormal, models.StatusAssigned, models.StatusInProgress, models.StatusResolved)  // not open
+	mk(3, models.UrgencyNormal, models.StatusClosed)                                                    // not open
+	f.open(t, at.Add(time.Minute), at.Add(time.Minute), models.UrgencyNormal, "")                       // after `at`
 	d := f.dash(t, at, DashboardRules{})
-	want := map[Status]int{StatusNew: 1, StatusAssigned: 1, StatusInProgress: 1, StatusWaiting: 1, StatusEscalated: 1}
+	want := map[models.Status]int{models.StatusNew: 1, models.StatusAssigned: 1, models.StatusInProgress: 1, models.StatusWaiting: 1, models.StatusEscalated: 1}
 	for st, n := range want {
 		if d.OpenByStatus[st] != n {
 			t.Errorf("open %s = %d, want %d", st, d.OpenByStatus[st], n)
@@ -221,18 +223,18 @@ func TestDashboardDeadlines(t *testing.T) {
 	f := newDashFixture(t, at)
 	cases := []struct {
 		name     string
-		urgency  Urgency
+		urgency  models.Urgency
 		age      time.Duration
 		overdue  bool
 		critical bool
 	}{
-		{"critical 59 min", UrgencyCritical, 59 * time.Minute, false, true},
-		{"critical 60 min", UrgencyCritical, 60 * time.Minute, false, true},
-		{"critical 61 min", UrgencyCritical, 61 * time.Minute, true, true},
-		{"high 3h59", UrgencyHigh, 239 * time.Minute, false, false},
-		{"high 4h01", UrgencyHigh, 241 * time.Minute, true, false},
-		{"normal 23h59", UrgencyNormal, 24*time.Hour - time.Minute, false, false},
-		{"normal 24h01", UrgencyNormal, 24*time.Hour + time.Minute, true, false},
+		{"critical 59 min", models.UrgencyCritical, 59 * time.Minute, false, true},
+		{"critical 60 min", models.UrgencyCritical, 60 * time.Minute, false, true},
+		{"critical 61 min", models.UrgencyCritical, 61 * time.Minute, true, true},
+		{"high 3h59", models.UrgencyHigh, 239 * time.Minute, false, false},
+		{"high 4h01", models.UrgencyHigh, 241 * time.Minute, true, false},
+		{"normal 23h59", models.UrgencyNormal, 24*time.Hour - time.Minute, false, false},
+		{"normal 24h01", models.UrgencyNormal, 24*time.Hour + time.Minute, true, false},
 	}
 	refs := map[string]string{}
 	for _, c := range cases {
@@ -240,8 +242,8 @@ func TestDashboardDeadlines(t *testing.T) {
 		refs[cs.Reference] = c.name
 	}
 	// A critical case assigned in time is in neither list, however old.
-	old := f.open(t, at.Add(-5*time.Hour), at.Add(-5*time.Hour), UrgencyCritical, "RU-SPE")
-	f.move(t, at.Add(-4*time.Hour), old.ID, StatusAssigned)
+	old := f.open(t, at.Add(-5*time.Hour), at.Add(-5*time.Hour), models.UrgencyCritical, "RU-SPE")
+	f.move(t, at.Add(-4*time.Hour), old.ID, models.StatusAssigned)
 	d := f.dash(t, at, DashboardRules{})
 	in := func(list []WaitingCase) map[string]bool {
 		m := map[string]bool{}
@@ -269,7 +271,7 @@ func TestDashboardDeadlines(t *testing.T) {
 		t.Errorf("totals: %d overdue, %d critical", d.OverdueTotal, d.CriticalUnassignedTotal)
 	}
 	// Each is a minute late: the one that waited longest comes first.
-	if d.Overdue[0].Urgency != UrgencyNormal || d.Overdue[0].OverdueMinutes != 1 || d.Overdue[0].AgeMinutes != 24*60+1 {
+	if d.Overdue[0].Urgency != models.UrgencyNormal || d.Overdue[0].OverdueMinutes != 1 || d.Overdue[0].AgeMinutes != 24*60+1 {
 		t.Errorf("first overdue %+v", d.Overdue[0])
 	}
 	// Configured: critical within 30 minutes makes the 59-minute case overdue.
@@ -287,12 +289,12 @@ func TestDashboardDeadlines(t *testing.T) {
 func TestDashboardLooksBack(t *testing.T) {
 	t0 := msk(t, 2024, 3, 20, 10, 0, 0)
 	f := newDashFixture(t, t0)
-	a := f.open(t, t0, t0, UrgencyCritical, "RU-MOW")
-	f.move(t, t0.Add(2*time.Hour), a.ID, StatusAssigned)
-	f.move(t, t0.Add(3*time.Hour), a.ID, StatusInProgress)
-	f.move(t, t0.Add(5*time.Hour), a.ID, StatusResolved)
+	a := f.open(t, t0, t0, models.UrgencyCritical, "RU-MOW")
+	f.move(t, t0.Add(2*time.Hour), a.ID, models.StatusAssigned)
+	f.move(t, t0.Add(3*time.Hour), a.ID, models.StatusInProgress)
+	f.move(t, t0.Add(5*time.Hour), a.ID, models.StatusResolved)
 	// Recorded at t0+1h30 for a call at t0+10min.
-	late := f.open(t, t0.Add(10*time.Minute), t0.Add(90*time.Minute), UrgencyHigh, "RU-MOW")
+	late := f.open(t, t0.Add(10*time.Minute), t0.Add(90*time.Minute), models.UrgencyHigh, "RU-MOW")
 	f.now = t0.Add(48 * time.Hour)
 	for _, c := range []struct {
 		at                  time.Duration
@@ -310,7 +312,7 @@ func TestDashboardLooksBack(t *testing.T) {
 		if !d.LookBack {
 			t.Errorf("at +%s: not marked as a look back", c.at)
 		}
-		got := []int{d.OpenByStatus[StatusNew], d.OpenByStatus[StatusAssigned], d.OpenByStatus[StatusInProgress], d.OverdueTotal, d.CriticalUnassignedTotal}
+		got := []int{d.OpenByStatus[models.StatusNew], d.OpenByStatus[models.StatusAssigned], d.OpenByStatus[models.StatusInProgress], d.OverdueTotal, d.CriticalUnassignedTotal}
 		want := []int{c.newN, c.assigned, c.inP, c.overdue, c.critical}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("at +%s: new, assigned, in progress, overdue, critical = %v, want %v", c.at, got, want)
@@ -325,19 +327,19 @@ func TestDashboardLooksBack(t *testing.T) {
 			t.Errorf("at +%s: cw has %d open cases, want %d", c.at, cwOpen, c.cwOpen)
 		}
 	}
-	if late.Status != StatusNew {
+	if late.Status != models.StatusNew {
 		t.Fatal(late.Status)
 	}
 	// Now: a is resolved, late is new.
 	d := f.dash(t, f.now, DashboardRules{})
-	if d.LookBack || d.OpenTotal != 1 || d.OpenByStatus[StatusNew] != 1 {
+	if d.LookBack || d.OpenTotal != 1 || d.OpenByStatus[models.StatusNew] != 1 {
 		t.Errorf("now: %v, look back %v", d.OpenByStatus, d.LookBack)
 	}
 }
 
 // TestSurgeRule: the rule at its edges.
 func TestSurgeRule(t *testing.T) {
-	tax := &Taxonomy{}
+	tax := &models.Taxonomy{}
 	days := func(counts ...int) []map[callKey]int {
 		out := make([]map[callKey]int, 28)
 		for i := range out {
@@ -427,7 +429,7 @@ func TestEarlyWarning(t *testing.T) {
 	regions := []string{"RU-SPE", "RU-MOW", "RU-MOS", "RU-LEN", "RU-SVE"}
 	byRegion := map[string]uint{}
 	for _, r := range regions {
-		byRegion[r] = f.open(t, at.AddDate(0, 0, -40), at.AddDate(0, 0, -40), UrgencyNormal, r).ID
+		byRegion[r] = f.open(t, at.AddDate(0, 0, -40), at.AddDate(0, 0, -40), models.UrgencyNormal, r).ID
 	}
 	// One region: 4 calls 2h59 ago and one now.
 	f.calls(t, at.Add(-3*time.Hour+time.Minute), "raid", 4, byRegion["RU-SPE"])
@@ -476,23 +478,23 @@ func TestEarlyWarning(t *testing.T) {
 func TestDashboardForSupervisorsOnly(t *testing.T) {
 	at := msk(t, 2024, 3, 23, 12, 0, 0)
 	f := newDashFixture(t, at)
-	if _, err := f.s.Dashboard(context.Background(), f.cw, at, DashboardRules{}); !errors.Is(err, ErrForbidden) {
+	if _, err := f.s.Dashboard(context.Background(), f.cw, at, DashboardRules{}); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("caseworker: %v, want ErrForbidden", err)
 	}
-	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), UrgencyCritical, "RU-MOW")
-	f.move(t, at.Add(-110*time.Minute), a.ID, StatusAssigned) // not started 2 h after the call
-	b := f.open(t, at.Add(-30*time.Minute), at.Add(-30*time.Minute), UrgencyCritical, "RU-MOW")
-	f.move(t, at.Add(-20*time.Minute), b.ID, StatusAssigned) // within the hour
-	c := f.open(t, at.Add(-3*time.Hour), at.Add(-3*time.Hour), UrgencyHigh, "")
-	f.move(t, at.Add(-2*time.Hour), c.ID, StatusAssigned, StatusInProgress) // started
-	q := f.open(t, at.Add(-10*time.Minute), at.Add(-10*time.Minute), UrgencyCritical, "RU-SPE")
-	f.open(t, at.Add(-10*time.Minute), at.Add(-10*time.Minute), UrgencyHigh, "RU-SPE") // not critical: not in the queue
+	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), models.UrgencyCritical, "RU-MOW")
+	f.move(t, at.Add(-110*time.Minute), a.ID, models.StatusAssigned) // not started 2 h after the call
+	b := f.open(t, at.Add(-30*time.Minute), at.Add(-30*time.Minute), models.UrgencyCritical, "RU-MOW")
+	f.move(t, at.Add(-20*time.Minute), b.ID, models.StatusAssigned) // within the hour
+	c := f.open(t, at.Add(-3*time.Hour), at.Add(-3*time.Hour), models.UrgencyHigh, "")
+	f.move(t, at.Add(-2*time.Hour), c.ID, models.StatusAssigned, models.StatusInProgress) // started
+	q := f.open(t, at.Add(-10*time.Minute), at.Add(-10*time.Minute), models.UrgencyCritical, "RU-SPE")
+	f.open(t, at.Add(-10*time.Minute), at.Add(-10*time.Minute), models.UrgencyHigh, "RU-SPE") // not critical: not in the queue
 	f.now = at
 	m, err := f.s.MyWork(context.Background(), f.cw, at, DashboardRules{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.OpenTotal != 3 || m.ByUrgency[UrgencyCritical] != 2 || m.ByUrgency[UrgencyHigh] != 1 {
+	if m.OpenTotal != 3 || m.ByUrgency[models.UrgencyCritical] != 2 || m.ByUrgency[models.UrgencyHigh] != 1 {
 		t.Errorf("my work: %d open, by urgency %v", m.OpenTotal, m.ByUrgency)
 	}
 	if len(m.Overdue) != 1 || m.Overdue[0].ID != a.ID {
@@ -501,7 +503,7 @@ func TestDashboardForSupervisorsOnly(t *testing.T) {
 	if len(m.CriticalQueue) != 1 || m.CriticalQueue[0].ID != q.ID {
 		t.Errorf("queue %+v, want only %s", m.CriticalQueue, q.Reference)
 	}
-	if m.Cases[0].Urgency != UrgencyCritical || m.Cases[2].ID != c.ID {
+	if m.Cases[0].Urgency != models.UrgencyCritical || m.Cases[2].ID != c.ID {
 		t.Errorf("order %+v", m.Cases)
 	}
 	other, err := f.s.MyWork(context.Background(), f.cw2, at, DashboardRules{})
@@ -517,17 +519,17 @@ func TestCallCountsKeptInStep(t *testing.T) {
 	at := msk(t, 2024, 3, 23, 12, 0, 0)
 	f := newDashFixture(t, at)
 	ctx := context.Background()
-	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), UrgencyNormal, "RU-MOW")
-	b := f.open(t, at.Add(-26*time.Hour), at.Add(-26*time.Hour), UrgencyNormal, "RU-SPE")
+	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), models.UrgencyNormal, "RU-MOW")
+	b := f.open(t, at.Add(-26*time.Hour), at.Add(-26*time.Hour), models.UrgencyNormal, "RU-SPE")
 	f.calls(t, at.Add(-90*time.Minute), "raid", 3, a.ID)
 	f.calls(t, at.Add(-30*time.Minute), "deportation", 2, 0)
 	f.now = at
-	if _, err := f.s.LogContact(ctx, f.cw, ContactInput{Channel: "phone", CaseID: &b.ID, ReceivedAt: at.Add(-time.Hour).Format(time.RFC3339)}); err != nil {
+	if _, err := f.s.LogContact(ctx, f.cw, models.ContactInput{Channel: "phone", CaseID: &b.ID, ReceivedAt: at.Add(-time.Hour).Format(time.RFC3339)}); err != nil {
 		t.Fatal(err)
 	}
 	check := func(step string) { t.Helper(); checkCallCounts(t, f.s, step) }
 	check("inserted")
-	db := f.s.wdb(ctx)
+	db := rawDB(t, f.s)
 	if err := db.Exec(`UPDATE contacts SET received_at = ? WHERE id = (SELECT MIN(id) FROM contacts WHERE category = 'raid')`, at.Add(-5*time.Hour).UTC()).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +542,7 @@ func TestCallCountsKeptInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("calls attached to a case")
-	if _, err := f.s.UpdateCase(ctx, f.sup, a.ID, CaseUpdate{Version: a.Version, CaseFields: CaseFields{Region: "RU-LEN"}, Present: map[string]bool{"region": true}}); err != nil {
+	if _, err := f.s.UpdateCase(ctx, f.sup, a.ID, models.CaseUpdate{Version: a.Version, CaseFields: models.CaseFields{Region: "RU-LEN"}, Present: map[string]bool{"region": true}}); err != nil {
 		t.Fatal(err)
 	}
 	check("case moved region")
@@ -555,29 +557,6 @@ func TestCallCountsKeptInStep(t *testing.T) {
 	}
 	if got["RU-LEN"] != 6 || got["RU-MOW"] != 0 || got["RU-SPE"] != 0 || len(d.CallsByRegion) != 1 {
 		t.Errorf("calls by region %+v, want 6 in RU-LEN only", d.CallsByRegion)
-	}
-}
-
-// TestDashboardRulesFromEnv: the rules come from the environment, with defaults.
-func TestDashboardRulesFromEnv(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	r, err := DashboardRulesFromEnv(env(nil))
-	if err != nil || r != DefaultDashboardRules() {
-		t.Errorf("defaults: %+v %v", r, err)
-	}
-	r, err = DashboardRulesFromEnv(env(map[string]string{"HIMOYA_SLA_CRITICAL": "30m", "HIMOYA_SLA_HIGH": "2h",
-		"HIMOYA_SLA_NEW": "12h", "HIMOYA_SURGE_RATIO": "2.5", "HIMOYA_SURGE_MIN": "50", "HIMOYA_BURST_WINDOW": "6h",
-		"HIMOYA_BURST_MIN": "8", "HIMOYA_BURST_RATIO": "4", "HIMOYA_SURGE_DAYS": "14"}))
-	want := DashboardRules{CriticalWithin: 30 * time.Minute, HighWithin: 2 * time.Hour, NewWithin: 12 * time.Hour,
-		SurgeRatio: 2.5, SurgeMin: 50, SurgeBaselineDays: 14, BurstWindow: 6 * time.Hour, BurstMin: 8, BurstRatio: 4}
-	if err != nil || r != want {
-		t.Errorf("set: %+v %v", r, err)
-	}
-	for k, v := range map[string]string{"HIMOYA_SLA_CRITICAL": "soon", "HIMOYA_SLA_HIGH": "-1h", "HIMOYA_SURGE_RATIO": "0.5",
-		"HIMOYA_SURGE_MIN": "x", "HIMOYA_BURST_MIN": "0", "HIMOYA_SURGE_DAYS": "400"} {
-		if _, err := DashboardRulesFromEnv(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
-			t.Errorf("%s=%s: %v", k, v, err)
-		}
 	}
 }
 
@@ -599,24 +578,15 @@ func TestParseAsOf(t *testing.T) {
 		{"1999-03-24T10:00:00+03:00", time.Time{}, true},
 	} {
 		got, err := f.s.ParseAsOf(c.in)
-		var ve *ValidationError
+		var ve *models.ValidationError
 		if c.bad != errors.As(err, &ve) || (!c.bad && !got.Equal(c.want)) {
 			t.Errorf("%q: %v %v", c.in, got, err)
 		}
 	}
 }
 
-// TestMigrationsInOrder: the list is in ascending order, so that LatestSchema is the newest.
-func TestMigrationsInOrder(t *testing.T) {
-	for i := 1; i < len(migrations); i++ {
-		if migrations[i].ID <= migrations[i-1].ID {
-			t.Errorf("migration %d comes after %d", migrations[i].ID, migrations[i-1].ID)
-		}
-	}
-}
-
 // checkCallCounts fails the test when the hourly tables differ from a count of the calls.
-func checkCallCounts(t *testing.T, s *Store, step string) {
+func checkCallCounts(t *testing.T, s *Stats, step string) {
 	t.Helper()
 	ctx := context.Background()
 	var diff []struct {
@@ -638,16 +608,16 @@ func checkCallCounts(t *testing.T, s *Store, step string) {
 		UNION ALL
 		SELECT h.hour, '*', h.category, COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0), h.calls
 			FROM call_hours h WHERE h.calls <> COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0)`
-	if err := s.rdb(ctx).Raw(q).Scan(&diff).Error; err != nil {
+	if err := s.ReadDB(ctx).Raw(q).Scan(&diff).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(diff) > 0 {
 		t.Errorf("%s: hourly counts differ from the calls: %+v", step, diff)
 	}
 	var n int
-	s.rdb(ctx).Raw(`SELECT COALESCE(SUM(calls), 0) FROM call_hours`).Scan(&n)
+	s.ReadDB(ctx).Raw(`SELECT COALESCE(SUM(calls), 0) FROM call_hours`).Scan(&n)
 	var calls int
-	s.rdb(ctx).Raw(`SELECT COUNT(*) FROM contacts`).Scan(&calls)
+	s.ReadDB(ctx).Raw(`SELECT COUNT(*) FROM contacts`).Scan(&calls)
 	if n != calls || calls == 0 {
 		t.Errorf("%s: call_hours adds up to %d, there are %d calls", step, n, calls)
 	}
@@ -659,10 +629,10 @@ func checkCallCounts(t *testing.T, s *Store, step string) {
 func TestMigrationsDashboard(t *testing.T) {
 	at := msk(t, 2024, 3, 23, 12, 0, 0)
 	f := newDashFixture(t, at)
-	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), UrgencyNormal, "RU-MOW")
+	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), models.UrgencyNormal, "RU-MOW")
 	f.calls(t, at.Add(-90*time.Minute), "raid", 3, a.ID)
 	f.calls(t, at.Add(-30*time.Hour), "deportation", 2, 0)
-	db := f.s.wdb(context.Background())
+	db := rawDB(t, f.s)
 	// Back to before 14: no triggers, tables or indexes of the dashboard.
 	for _, q := range []string{
 		"DROP TRIGGER call_counts_insert", "DROP TRIGGER call_counts_delete", "DROP TRIGGER call_counts_update",
@@ -693,8 +663,8 @@ func TestMigrationsDashboard(t *testing.T) {
 func TestDashboardUsesIndexes(t *testing.T) {
 	at := msk(t, 2024, 3, 23, 12, 17, 30)
 	f := newDashFixture(t, at)
-	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), UrgencyCritical, "RU-MOW")
-	f.move(t, at.Add(time.Hour), a.ID, StatusAssigned) // changed after `at`: rebuilt from its timeline
+	a := f.open(t, at.Add(-2*time.Hour), at.Add(-2*time.Hour), models.UrgencyCritical, "RU-MOW")
+	f.move(t, at.Add(time.Hour), a.ID, models.StatusAssigned) // changed after `at`: rebuilt from its timeline
 	f.calls(t, at.Add(-90*time.Minute), "raid", 6, a.ID)
 	type query struct {
 		sql  string
@@ -704,10 +674,10 @@ func TestDashboardUsesIndexes(t *testing.T) {
 	capture := func(db *gorm.DB) {
 		seen = append(seen, query{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
 	}
-	if err := f.s.read.Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
+	if err := f.s.ReadDB(context.Background()).Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.read.Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
+	if err := f.s.ReadDB(context.Background()).Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
 		t.Fatal(err)
 	}
 	d := f.dash(t, at, DashboardRules{})
@@ -728,7 +698,7 @@ func TestDashboardUsesIndexes(t *testing.T) {
 	}
 	for _, q := range seen {
 		var plan []struct{ Detail string }
-		if err := f.s.read.Raw("EXPLAIN QUERY PLAN "+q.sql, q.vars...).Scan(&plan).Error; err != nil {
+		if err := f.s.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q.sql, q.vars...).Scan(&plan).Error; err != nil {
 			t.Fatalf("%v: %s", err, q.sql)
 		}
 		for _, p := range plan {

@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,8 +40,8 @@ func DefaultDashboardRules() DashboardRules {
 	}
 }
 
-// withDefaults fills the fields left at zero.
-func (r DashboardRules) withDefaults() DashboardRules {
+// WithDefaults fills the fields left at zero.
+func (r DashboardRules) WithDefaults() DashboardRules {
 	d := DefaultDashboardRules()
 	if r.CriticalWithin <= 0 {
 		r.CriticalWithin = d.CriticalWithin
@@ -71,75 +73,14 @@ func (r DashboardRules) withDefaults() DashboardRules {
 	return r
 }
 
-// DashboardRulesFromEnv reads the rules from the environment: HIMOYA_SLA_CRITICAL (1h),
-// HIMOYA_SLA_HIGH (4h), HIMOYA_SLA_NEW (24h), HIMOYA_SURGE_RATIO (3), HIMOYA_SURGE_MIN (20),
-// HIMOYA_SURGE_DAYS (28), HIMOYA_BURST_WINDOW (3h), HIMOYA_BURST_MIN (5) and
-// HIMOYA_BURST_RATIO (3). Unset variables keep their defaults; a malformed one is an error
-// naming the variable.
-func DashboardRulesFromEnv(getenv func(string) string) (DashboardRules, error) {
-	r := DefaultDashboardRules()
-	durations := []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{"HIMOYA_SLA_CRITICAL", &r.CriticalWithin}, {"HIMOYA_SLA_HIGH", &r.HighWithin},
-		{"HIMOYA_SLA_NEW", &r.NewWithin}, {"HIMOYA_BURST_WINDOW", &r.BurstWindow},
-	}
-	for _, d := range durations {
-		v := strings.TrimSpace(getenv(d.name))
-		if v == "" {
-			continue
-		}
-		x, err := time.ParseDuration(v)
-		if err != nil || x <= 0 {
-			return r, fmt.Errorf("%s: use a positive duration like 90m or 4h", d.name)
-		}
-		*d.dst = x
-	}
-	ints := []struct {
-		name string
-		dst  *int
-	}{{"HIMOYA_SURGE_MIN", &r.SurgeMin}, {"HIMOYA_SURGE_DAYS", &r.SurgeBaselineDays}, {"HIMOYA_BURST_MIN", &r.BurstMin}}
-	for _, d := range ints {
-		v := strings.TrimSpace(getenv(d.name))
-		if v == "" {
-			continue
-		}
-		x, err := strconv.Atoi(v)
-		if err != nil || x < 1 || x > 1_000_000 {
-			return r, fmt.Errorf("%s: use a whole number from 1", d.name)
-		}
-		*d.dst = x
-	}
-	floats := []struct {
-		name string
-		dst  *float64
-	}{{"HIMOYA_SURGE_RATIO", &r.SurgeRatio}, {"HIMOYA_BURST_RATIO", &r.BurstRatio}}
-	for _, d := range floats {
-		v := strings.TrimSpace(getenv(d.name))
-		if v == "" {
-			continue
-		}
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil || !(x >= 1 && x <= 1000) {
-			return r, fmt.Errorf("%s: use a number from 1, like 3 or 2.5", d.name)
-		}
-		*d.dst = x
-	}
-	if r.SurgeBaselineDays > 366 {
-		return r, fmt.Errorf("HIMOYA_SURGE_DAYS: use at most 366 days")
-	}
-	return r, nil
-}
-
 // Deadline is how soon after the call a case of urgency u must be assigned.
-func (r DashboardRules) Deadline(u Urgency) time.Duration {
-	r = r.withDefaults()
+func (r DashboardRules) Deadline(u models.Urgency) time.Duration {
+	r = r.WithDefaults()
 	d := r.NewWithin
 	switch u {
-	case UrgencyCritical:
+	case models.UrgencyCritical:
 		d = min(d, r.CriticalWithin)
-	case UrgencyHigh:
+	case models.UrgencyHigh:
 		d = min(d, r.HighWithin)
 	}
 	return d
@@ -147,16 +88,16 @@ func (r DashboardRules) Deadline(u Urgency) time.Duration {
 
 // RulesText states the rules as the dashboard prints them.
 type RulesText struct {
-	Overdue      string `json:"overdue"`
-	Surge        string `json:"surge"`
-	EarlyWarning string `json:"early_warning"`
+	Overdue      string
+	Surge        string
+	EarlyWarning string
 	// MyWork is the rule of the caseworkers' own overdue cases.
-	MyWork string `json:"-"`
+	MyWork string
 }
 
 // Text states the rules in words, with their current thresholds.
 func (r DashboardRules) Text() RulesText {
-	r = r.withDefaults()
+	r = r.WithDefaults()
 	return RulesText{
 		Overdue: fmt.Sprintf("A case is overdue when nobody is assigned to it %s after the call if it is critical, "+
 			"%s after if it is high, and %s after for every case.",

@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"slices"
 	"sort"
@@ -28,8 +30,8 @@ const MaxReportDays = 3*365 + 1
 type ReportOptions struct {
 	// Public withholds small counts (see Report.Suppression) so the report can be published.
 	Public bool
-	// MinCell is the smallest count a public report shows; 0 means Store.MinCell, or
-	// DefaultMinCell when that is 0 too.
+	// MinCell is the smallest count a public report shows (HIMOYA_MIN_CELL, which the
+	// caller passes); 0 means DefaultMinCell.
 	MinCell int
 }
 
@@ -104,8 +106,8 @@ type ResponseTime struct {
 
 // Headline is a sentence about the period ready to quote, in English and Russian.
 type Headline struct {
-	EN string `json:"en"`
-	RU string `json:"ru"`
+	EN string
+	RU string
 }
 
 // Report is what the hotline publishes about a period: headline figures compared with the
@@ -177,7 +179,7 @@ func reportPeriod(loc *time.Location, now time.Time, from, to string) (time.Time
 func MonthPeriod(month string) (from, to string, err error) {
 	m, err := time.Parse("2006-01", month)
 	if err != nil {
-		return "", "", &ValidationError{Fields: map[string]string{"month": "use a month like 2024-03"}}
+		return "", "", &models.ValidationError{Fields: map[string]string{"month": "use a month like 2024-03"}}
 	}
 	return m.Format("2006-01-02"), m.AddDate(0, 1, -1).Format("2006-01-02"), nil
 }
@@ -217,23 +219,20 @@ func previousPeriod(a, b time.Time) (time.Time, time.Time) {
 // The numbers are exact and reproducible from the records: calls and cases by when they
 // were received, status and outcome as they stood at the end of the period (rebuilt from the
 // cases' timelines), resolutions and assignments by when they happened.
-func (s *Store) Report(ctx context.Context, u *User, from, to string, opts ReportOptions) (*Report, error) {
-	if !u.Can(RoleSupervisor) {
-		return nil, ErrForbidden
+func (s *Stats) Report(ctx context.Context, u *models.User, from, to string, opts ReportOptions) (*Report, error) {
+	if !u.Can(models.RoleSupervisor) {
+		return nil, models.ErrForbidden
 	}
-	a, b, err := reportPeriod(s.Loc, s.now(), from, to)
+	a, b, err := reportPeriod(s.Loc, s.UTCNow(), from, to)
 	if err != nil {
 		return nil, err
 	}
 	k := opts.MinCell
 	if k <= 0 {
-		k = s.MinCell
-	}
-	if k <= 0 {
 		k = DefaultMinCell
 	}
 	r := &Report{From: a.Format("2006-01-02"), To: b.Format("2006-01-02"), Public: opts.Public, MinCell: k,
-		GeneratedAt: s.now(), loc: s.Loc, fromDay: a, toDay: b}
+		GeneratedAt: s.UTCNow(), loc: s.Loc, fromDay: a, toDay: b}
 	pa, pb := previousPeriod(a, b)
 	r.Previous.From, r.Previous.To = pa.Format("2006-01-02"), pb.Format("2006-01-02")
 
@@ -264,18 +263,18 @@ func orUnknown(code string) string {
 // breakdownSpec says how each breakdown is labelled and what it counts.
 var breakdownSpecs = []struct {
 	key, title, titleRU string
-	kind                TermKind
+	kind                models.TermKind
 	measures            []string
 	note                string
 }{
-	{"category", "Category", "Категория", KindCategory, []string{MeasureCalls, MeasureCases, MeasurePeople},
+	{"category", "Category", "Категория", models.KindCategory, []string{MeasureCalls, MeasureCases, MeasurePeople},
 		"A call counts under its own category. A case with several categories counts once in each, so the cases and people of this table add up to more than the totals."},
-	{"region", "Region", "Регион", KindRegion, []string{MeasureCases, MeasurePeople}, "Cases by the region where it happened."},
-	{"citizenship", "Citizenship", "Гражданство", KindCitizenship, []string{MeasureCalls, MeasureCases, MeasurePeople},
+	{"region", "Region", "Регион", models.KindRegion, []string{MeasureCases, MeasurePeople}, "Cases by the region where it happened."},
+	{"citizenship", "Citizenship", "Гражданство", models.KindCitizenship, []string{MeasureCalls, MeasureCases, MeasurePeople},
 		"Calls by the citizenship of the person who called; cases by that of the case's caller."},
-	{"perpetrator", "Perpetrator", "Нарушитель", KindPerpetrator, []string{MeasureCases, MeasurePeople}, ""},
-	{"channel", "Channel", "Канал", KindChannel, []string{MeasureCalls}, "How the calls came in."},
-	{"outcome", "Outcome at the end of the period", "Результат на конец периода", KindOutcome, []string{MeasureCases, MeasurePeople},
+	{"perpetrator", "Perpetrator", "Нарушитель", models.KindPerpetrator, []string{MeasureCases, MeasurePeople}, ""},
+	{"channel", "Channel", "Канал", models.KindChannel, []string{MeasureCalls}, "How the calls came in."},
+	{"outcome", "Outcome at the end of the period", "Результат на конец периода", models.KindOutcome, []string{MeasureCases, MeasurePeople},
 		"The outcome of the period's cases as it stood on the last day of the period."},
 	{"status", "Status at the end of the period", "Статус на конец периода", "", []string{MeasureCases, MeasurePeople},
 		"Where the period's cases stood on the last day of the period, rebuilt from their timelines."},
@@ -290,9 +289,9 @@ var specialLabels = map[string][2]string{
 }
 
 // statusLabelsRU are the statuses in Russian.
-var statusLabelsRU = map[Status]string{
-	StatusNew: "Новое", StatusAssigned: "Назначено", StatusInProgress: "В работе", StatusWaiting: "Ожидание",
-	StatusEscalated: "Передано выше", StatusResolved: "Решено", StatusClosed: "Закрыто",
+var statusLabelsRU = map[models.Status]string{
+	models.StatusNew: "Новое", models.StatusAssigned: "Назначено", models.StatusInProgress: "В работе", models.StatusWaiting: "Ожидание",
+	models.StatusEscalated: "Передано выше", models.StatusResolved: "Решено", models.StatusClosed: "Закрыто",
 }
 
 // urgencyLabels are the urgencies in English and Russian.
@@ -302,7 +301,7 @@ var urgencyLabels = map[string][2]string{
 }
 
 // build turns the raw counts into the report's figures, breakdowns, days and medians.
-func (r *Report) build(q *reportQuery, tax *Taxonomy) {
+func (r *Report) build(q *reportQuery, tax *models.Taxonomy) {
 	r.Calls, r.Cases, r.PeopleAffected, r.Resolved = q.calls, q.cases, q.people, q.resolved
 	for _, sp := range breakdownSpecs {
 		b := ReportBreakdown{Key: sp.key, Title: sp.title, TitleRU: sp.titleRU, Measures: sp.measures, Note: sp.note}
@@ -350,7 +349,7 @@ func (r *Report) build(q *reportQuery, tax *Taxonomy) {
 // withAllStatuses lists every status, with zeros, so the table always reads the same way.
 func withAllStatuses(m map[string]*tally) map[string]*tally {
 	out := map[string]*tally{}
-	for _, st := range Statuses {
+	for _, st := range models.Statuses {
 		out[string(st)] = &tally{}
 	}
 	for k, v := range m {
@@ -360,13 +359,13 @@ func withAllStatuses(m map[string]*tally) map[string]*tally {
 }
 
 // label names a code of a breakdown in English and Russian, with its place in the taxonomy.
-func (r *Report) label(key string, kind TermKind, code string, tax *Taxonomy, events map[string]string) (string, string, int) {
+func (r *Report) label(key string, kind models.TermKind, code string, tax *models.Taxonomy, events map[string]string) (string, string, int) {
 	if sl, ok := specialLabels[code]; ok && !(key == "perpetrator" && code == "unknown") {
 		return sl[0], sl[1], 1 << 20
 	}
 	switch key {
 	case "status":
-		for i, st := range Statuses {
+		for i, st := range models.Statuses {
 			if string(st) == code {
 				return st.Label(), statusLabelsRU[st], i
 			}
@@ -465,3 +464,20 @@ func nth(s []float64, k int) float64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// fieldErrors collects the validation messages of a report's period; err returns nil when
+// there are none.
+type fieldErrors map[string]string
+
+func (f fieldErrors) add(field, msg string) {
+	if _, ok := f[field]; !ok {
+		f[field] = msg
+	}
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &models.ValidationError{Fields: map[string]string(f)}
+}

@@ -1,10 +1,10 @@
-package models
+package views
 
 import "strings"
 
 // This file is the one formula-injection guard of every file himoya writes for a
 // spreadsheet program: the CSV and XLSX of reports, the CSV of cases, the CSV of the audit
-// log. It depends on nothing else in models, so that it can move with the file writers.
+// log. The file writers live here, in views, so that every one of them reaches it.
 
 // formulaStarts are the characters that make a spreadsheet program read a cell as a formula
 // (=, + and - start one, @ calls a function in Excel), and the tab and carriage return that

@@ -1,4 +1,4 @@
-package handlers
+package views
 
 import (
 	"fmt"
@@ -12,15 +12,15 @@ import (
 // image with a title and a description that carry its numbers for screen readers, each bar
 // has a <title> with its number, and the page puts the same numbers in a table beside it.
 
-// chartSeries is one coloured part of a stacked bar chart.
-type chartSeries struct {
+// ChartSeries is one coloured part of a stacked bar chart.
+type ChartSeries struct {
 	Label  string
 	Class  string // s0 .. s5 in himoya.css
 	Counts []int
 }
 
-// chartBar is one bar of a horizontal bar chart.
-type chartBar struct {
+// ChartBar is one bar of a horizontal bar chart.
+type ChartBar struct {
 	Label string
 	Value int
 }
@@ -60,8 +60,8 @@ func svgOpen(b *strings.Builder, id string, w, h int, title, desc string) {
 
 func esc(s string) string { return template.HTMLEscapeString(s) }
 
-// stackedBars draws one bar per day, stacked by series, with a horizontal grid.
-func stackedBars(id, title, desc string, days []string, series []chartSeries, totals []int) template.HTML {
+// StackedBars draws one bar per day, stacked by series, with a horizontal grid.
+func StackedBars(id, title, desc string, days []string, series []ChartSeries, totals []int) template.HTML {
 	const plotH = 220
 	h := chartTop + plotH + axisH
 	var b strings.Builder
@@ -118,8 +118,8 @@ func shortDay(day string) string {
 	return day[8:10] + "." + day[5:7]
 }
 
-// horizontalBars draws one labelled bar per row, its number at its end.
-func horizontalBars(id, title, desc string, rows []chartBar) template.HTML {
+// HorizontalBars draws one labelled bar per row, its number at its end.
+func HorizontalBars(id, title, desc string, rows []ChartBar) template.HTML {
 	const rowH, labelW, numW = 26, 230, 60
 	h := chartTop*2 + rowH*max(len(rows), 1)
 	var b strings.Builder
@@ -154,8 +154,8 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// sumDesc lists rows as "label n" for a chart's description.
-func sumDesc(rows []chartBar) string {
+// SumDesc lists rows as "label n" for a chart's description.
+func SumDesc(rows []ChartBar) string {
 	parts := make([]string, len(rows))
 	for i, r := range rows {
 		parts[i] = r.Label + " " + strconv.Itoa(r.Value)

@@ -1,6 +1,8 @@
-package models
+package stats
 
 import (
+	"himoya/models"
+
 	"context"
 	"math"
 	"sort"
@@ -13,36 +15,36 @@ import (
 // Dashboard answers a supervisor's "what needs us now", as of At: nothing received or done
 // after At counts. It holds counts, codes, references and dates only, never personal data.
 type Dashboard struct {
-	At time.Time `json:"at"`
+	At time.Time
 	// LookBack says At is in the past: the state of cases then was rebuilt from their
 	// timelines (urgency and region are the cases' current ones: their history is not kept).
-	LookBack bool `json:"look_back"`
+	LookBack bool
 	// Calls and cases received today (since midnight in the organisation's time zone) and in
 	// the last 7 days (today and the 6 days before).
-	CallsToday int `json:"calls_today"`
-	Calls7d    int `json:"calls_7d"`
-	CasesToday int `json:"cases_today"`
-	Cases7d    int `json:"cases_7d"`
+	CallsToday int
+	Calls7d    int
+	CasesToday int
+	Cases7d    int
 	// OpenByStatus counts the open cases in each open status.
-	OpenByStatus map[Status]int `json:"open_by_status"`
-	OpenTotal    int            `json:"open_total"`
+	OpenByStatus map[models.Status]int
+	OpenTotal    int
 	// CriticalUnassigned lists the open critical cases nobody is assigned to, longest waiting
 	// first (at most ListLimit; the total is beside it).
-	CriticalUnassigned      []WaitingCase `json:"critical_unassigned"`
-	CriticalUnassignedTotal int           `json:"critical_unassigned_total"`
+	CriticalUnassigned      []WaitingCase
+	CriticalUnassignedTotal int
 	// Overdue lists the cases past their deadline for assignment (Rules.Overdue), most
 	// overdue first (at most ListLimit).
-	Overdue      []WaitingCase `json:"overdue"`
-	OverdueTotal int           `json:"overdue_total"`
+	Overdue      []WaitingCase
+	OverdueTotal int
 	// Workload is each caseworker's open cases.
-	Workload      []Workload     `json:"workload"`
-	Surge         Surge          `json:"surge"`
-	EarlyWarnings []EarlyWarning `json:"early_warnings"`
+	Workload      []Workload
+	Surge         Surge
+	EarlyWarnings []EarlyWarning
 	// CallsByDay is the calls of each of the last ChartDays days by category.
-	CallsByDay CallSeries `json:"calls_by_day"`
+	CallsByDay CallSeries
 	// CallsByRegion is the calls of the last 7 days by the region of their case.
-	CallsByRegion []RegionCalls `json:"calls_by_region"`
-	Rules         RulesText     `json:"rules"`
+	CallsByRegion []RegionCalls
+	Rules         RulesText
 }
 
 // ListLimit bounds the lists of cases on the dashboard; totals count them all.
@@ -61,95 +63,95 @@ const ChartRegions = 10
 // WaitingCase is an open case nobody is assigned to (or, on a caseworker's page, not yet
 // started), with how long it has waited.
 type WaitingCase struct {
-	ID          uint      `json:"id"`
-	Reference   string    `json:"reference"`
-	Status      Status    `json:"status"`
-	Urgency     Urgency   `json:"urgency"`
-	Region      string    `json:"region"`
-	RegionLabel string    `json:"region_label"`
-	ReceivedAt  time.Time `json:"received_at"`
+	ID          uint
+	Reference   string
+	Status      models.Status
+	Urgency     models.Urgency
+	Region      string
+	RegionLabel string
+	ReceivedAt  time.Time
 	// Age is how long ago the call came; Deadline the rule's limit for its urgency; Over how
 	// far past it (0 when not overdue).
-	Age      time.Duration `json:"-"`
-	Deadline time.Duration `json:"-"`
-	Over     time.Duration `json:"-"`
+	Age      time.Duration
+	Deadline time.Duration
+	Over     time.Duration
 	// The same in whole minutes, for the API.
-	AgeMinutes      int  `json:"age_minutes"`
-	DeadlineMinutes int  `json:"deadline_minutes"`
-	OverdueMinutes  int  `json:"overdue_minutes"`
-	IsOverdue       bool `json:"overdue"`
+	AgeMinutes      int
+	DeadlineMinutes int
+	OverdueMinutes  int
+	IsOverdue       bool
 }
 
 // URL is the case's page.
-func (w WaitingCase) URL() string { return (&Case{ID: w.ID}).URL() }
+func (w WaitingCase) URL() string { return (&models.Case{ID: w.ID}).URL() }
 
 // Workload is one caseworker's open cases.
 type Workload struct {
-	UserID   uint   `json:"-"`
-	Name     string `json:"name"`
-	Email    string `json:"email"`
-	Open     int    `json:"open"`
-	Critical int    `json:"critical"`
+	UserID   uint
+	Name     string
+	Email    string
+	Open     int
+	Critical int
 }
 
 // Surge says whether the calls of the last 24 hours are a surge (Rules.Surge), with the
 // numbers the rule compares.
 type Surge struct {
-	Active   bool `json:"active"`
-	Calls24h int  `json:"calls_24h"`
+	Active   bool
+	Calls24h int
 	// BaselineDaily is the median of the calls of each 24 hours of the baseline days.
-	BaselineDaily float64 `json:"baseline_daily"`
+	BaselineDaily float64
 	// Ratio is Calls24h / BaselineDaily; nil when the baseline is 0.
-	Ratio        *float64 `json:"ratio"`
-	BaselineDays int      `json:"baseline_days"`
+	Ratio        *float64
+	BaselineDays int
 	// TopCategories are the categories whose share of the calls grew most against the
 	// baseline days (at most 3): what drives the surge.
-	TopCategories []SurgeCategory `json:"top_categories"`
+	TopCategories []SurgeCategory
 }
 
 // SurgeCategory is a category's calls in the last 24 hours against the baseline.
 type SurgeCategory struct {
-	Code          string  `json:"code"`
-	Label         string  `json:"label"`
-	Calls24h      int     `json:"calls_24h"`
-	Share24h      float64 `json:"share_24h"`
-	BaselineShare float64 `json:"baseline_share"`
+	Code          string
+	Label         string
+	Calls24h      int
+	Share24h      float64
+	BaselineShare float64
 }
 
 // EarlyWarning is one region's unusual burst of calls about one category (Rules.EarlyWarning).
 type EarlyWarning struct {
-	Region        string  `json:"region"`
-	RegionLabel   string  `json:"region_label"`
-	Category      string  `json:"category"`
-	CategoryLabel string  `json:"category_label"`
-	Calls         int     `json:"calls"`
-	WindowMinutes int     `json:"window_minutes"`
-	Window        string  `json:"-"`
-	Usual         float64 `json:"usual"`
+	Region        string
+	RegionLabel   string
+	Category      string
+	CategoryLabel string
+	Calls         int
+	WindowMinutes int
+	Window        string
+	Usual         float64
 	// Ratio is Calls / Usual; nil when the region usually has none.
-	Ratio *float64 `json:"ratio"`
+	Ratio *float64
 }
 
 // CallSeries is a count per day, by category.
 type CallSeries struct {
-	Days   []string      `json:"days"` // YYYY-MM-DD in the organisation's time zone
-	Series []SeriesCalls `json:"series"`
-	Totals []int         `json:"totals"`
+	Days   []string // YYYY-MM-DD in the organisation's time zone
+	Series []SeriesCalls
+	Totals []int
 }
 
 // SeriesCalls is one category's count per day; the code "*" adds up the other categories.
 type SeriesCalls struct {
-	Code   string `json:"code"`
-	Label  string `json:"label"`
-	Counts []int  `json:"counts"`
+	Code   string
+	Label  string
+	Counts []int
 }
 
 // RegionCalls is a region's calls; the code "" is calls without a case (no region known) and
 // "*" adds up the regions after the first ChartRegions.
 type RegionCalls struct {
-	Code  string `json:"code"`
-	Label string `json:"label"`
-	Calls int    `json:"calls"`
+	Code  string
+	Label string
+	Calls int
 }
 
 // OtherCode stands for "everything else" in a chart's series.
@@ -158,27 +160,27 @@ const OtherCode = "*"
 // ParseAsOf reads the moment a dashboard is asked for: empty is now; otherwise RFC 3339, or a
 // local "2006-01-02T15:04" (an HTML datetime input) in the organisation's time zone. A moment
 // in the future or before 2000 is refused with a *ValidationError on field "at".
-func (s *Store) ParseAsOf(v string) (time.Time, error) {
-	now := s.now()
+func (s *Stats) ParseAsOf(v string) (time.Time, error) {
+	now := s.UTCNow()
 	if v == "" {
 		return now, nil
 	}
-	t, ok := parseTime(v, s.Loc)
+	t, ok := models.ParseTime(v, s.Loc)
 	switch {
 	case !ok:
-		return time.Time{}, &ValidationError{Fields: map[string]string{"at": "use a moment like 2024-03-23T14:05:00+03:00"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "use a moment like 2024-03-23T14:05:00+03:00"}}
 	case t.After(now.Add(5 * time.Minute)):
-		return time.Time{}, &ValidationError{Fields: map[string]string{"at": "cannot be in the future"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "cannot be in the future"}}
 	case t.Year() < 2000:
-		return time.Time{}, &ValidationError{Fields: map[string]string{"at": "is too long ago"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "is too long ago"}}
 	}
 	return t, nil
 }
 
 // openStatuses are the statuses of a case that still needs work.
-func openStatuses() []Status {
-	var out []Status
-	for _, s := range Statuses {
+func openStatuses() []models.Status {
+	var out []models.Status
+	for _, s := range models.Statuses {
 		if s.Open() {
 			out = append(out, s)
 		}
@@ -193,19 +195,19 @@ func dayStart(t time.Time, loc *time.Location) time.Time {
 }
 
 // Dashboard computes the supervisors' dashboard as of at (supervisors and admins only).
-func (s *Store) Dashboard(ctx context.Context, u *User, at time.Time, rules DashboardRules) (*Dashboard, error) {
-	if !u.Can(RoleSupervisor) {
-		return nil, ErrForbidden
+func (s *Stats) Dashboard(ctx context.Context, u *models.User, at time.Time, rules DashboardRules) (*Dashboard, error) {
+	if !u.Can(models.RoleSupervisor) {
+		return nil, models.ErrForbidden
 	}
-	rules = rules.withDefaults()
+	rules = rules.WithDefaults()
 	at = at.UTC()
-	db := s.rdb(ctx)
-	tax, err := loadTaxonomy(db)
+	db := s.ReadDB(ctx)
+	tax, err := models.LoadTaxonomy(db)
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{At: at, LookBack: at.Before(s.now().Add(-time.Minute)), Rules: rules.Text(),
-		OpenByStatus: map[Status]int{}, CriticalUnassigned: []WaitingCase{}, Overdue: []WaitingCase{},
+	d := &Dashboard{At: at, LookBack: at.Before(s.UTCNow().Add(-time.Minute)), Rules: rules.Text(),
+		OpenByStatus: map[models.Status]int{}, CriticalUnassigned: []WaitingCase{}, Overdue: []WaitingCase{},
 		Workload: []Workload{}, EarlyWarnings: []EarlyWarning{}}
 	if err := s.dashboardCalls(db, d, tax, at, rules); err != nil {
 		return nil, err
@@ -214,14 +216,14 @@ func (s *Store) Dashboard(ctx context.Context, u *User, at time.Time, rules Dash
 		return nil, err
 	}
 	rows := len(d.CriticalUnassigned) + len(d.Overdue)
-	if err := s.RecordRead(ctx, u, AuditCaseList, ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
+	if err := s.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 // dashboardCalls fills the call counts, the surge, the early warnings and the charts.
-func (s *Store) dashboardCalls(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time.Time, rules DashboardRules) error {
+func (s *Stats) dashboardCalls(db *gorm.DB, d *Dashboard, tax *models.Taxonomy, at time.Time, rules DashboardRules) error {
 	end := at.Add(time.Nanosecond) // spans are half-open; a call received at At counts
 	today := dayStart(at, s.Loc)
 	week := today.AddDate(0, 0, -6)
@@ -259,7 +261,7 @@ func (s *Store) dashboardCalls(db *gorm.DB, d *Dashboard, tax *Taxonomy, at time
 }
 
 // surge applies the surge rule to the last 24 hours' calls by category and the baseline's.
-func surge(last map[callKey]int, baseline []map[callKey]int, rules DashboardRules, tax *Taxonomy) Surge {
+func surge(last map[callKey]int, baseline []map[callKey]int, rules DashboardRules, tax *models.Taxonomy) Surge {
 	sg := Surge{Calls24h: total(last), BaselineDays: len(baseline), TopCategories: []SurgeCategory{}}
 	daily := make([]int, len(baseline))
 	base := map[string]int{}
@@ -284,7 +286,7 @@ func surge(last map[callKey]int, baseline []map[callKey]int, rules DashboardRule
 		if n == 0 {
 			continue
 		}
-		c := SurgeCategory{Code: k.Category, Label: tax.Label(KindCategory, k.Category), Calls24h: n,
+		c := SurgeCategory{Code: k.Category, Label: tax.Label(models.KindCategory, k.Category), Calls24h: n,
 			Share24h: float64(n) / float64(sg.Calls24h)}
 		if baseTotal > 0 {
 			c.BaselineShare = float64(base[k.Category]) / float64(baseTotal)
@@ -336,7 +338,7 @@ func medianCount(xs []int) float64 {
 
 // earlyWarnings applies the burst rule to the calls of the last window by region and
 // category; only the pairs that pass the minimum are compared with their baseline.
-func (s *Store) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int, end time.Time, rules DashboardRules, tax *Taxonomy) error {
+func (s *Stats) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int, end time.Time, rules DashboardRules, tax *models.Taxonomy) error {
 	win := rules.BurstWindow
 	var candidates []callKey
 	for k, n := range recent {
@@ -369,8 +371,8 @@ func (s *Store) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int,
 		if float64(n) < rules.BurstRatio*usual {
 			continue
 		}
-		w := EarlyWarning{Region: k.Region, RegionLabel: tax.Label(KindRegion, k.Region), Category: k.Category,
-			CategoryLabel: tax.Label(KindCategory, k.Category), Calls: n, WindowMinutes: int(win / time.Minute),
+		w := EarlyWarning{Region: k.Region, RegionLabel: tax.Label(models.KindRegion, k.Region), Category: k.Category,
+			CategoryLabel: tax.Label(models.KindCategory, k.Category), Calls: n, WindowMinutes: int(win / time.Minute),
 			Window: HumanDuration(win), Usual: round4(usual)}
 		if usual > 0 {
 			r := round4(float64(n) / usual)
@@ -393,7 +395,7 @@ func (s *Store) earlyWarnings(db *gorm.DB, d *Dashboard, recent map[callKey]int,
 
 // callSeries turns the calls of each day by category into the chart's series: the
 // ChartCategories categories with most calls over the days, and the rest added up.
-func callSeries(days []string, counts []map[callKey]int, tax *Taxonomy) CallSeries {
+func callSeries(days []string, counts []map[callKey]int, tax *models.Taxonomy) CallSeries {
 	sums := map[string]int{}
 	cs := CallSeries{Days: days, Totals: make([]int, len(days)), Series: []SeriesCalls{}}
 	for i, m := range counts {
@@ -416,7 +418,7 @@ func callSeries(days []string, counts []map[callKey]int, tax *Taxonomy) CallSeri
 	})
 	top := codes[:min(len(codes), ChartCategories)]
 	for _, c := range top {
-		sc := SeriesCalls{Code: c, Label: tax.Label(KindCategory, c), Counts: make([]int, len(days))}
+		sc := SeriesCalls{Code: c, Label: tax.Label(models.KindCategory, c), Counts: make([]int, len(days))}
 		for i, m := range counts {
 			sc.Counts[i] = m[callKey{Category: c}]
 		}
@@ -437,7 +439,7 @@ func callSeries(days []string, counts []map[callKey]int, tax *Taxonomy) CallSeri
 
 // regionCalls turns calls by region and category into the chart's rows: the ChartRegions
 // regions with most calls, the other regions added up, and the calls with no region.
-func regionCalls(m map[callKey]int, tax *Taxonomy) []RegionCalls {
+func regionCalls(m map[callKey]int, tax *models.Taxonomy) []RegionCalls {
 	by := map[string]int{}
 	for k, n := range m {
 		by[k.Region] += n
@@ -445,7 +447,7 @@ func regionCalls(m map[callKey]int, tax *Taxonomy) []RegionCalls {
 	var rows []RegionCalls
 	for r, n := range by {
 		if r != "" && n > 0 {
-			rows = append(rows, RegionCalls{Code: r, Label: tax.Label(KindRegion, r), Calls: n})
+			rows = append(rows, RegionCalls{Code: r, Label: tax.Label(models.KindRegion, r), Calls: n})
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool {

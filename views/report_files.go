@@ -1,10 +1,7 @@
-package models
+package views
 
 import (
-	"bytes"
-	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -16,169 +13,45 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
-	"gorm.io/gorm"
+
+	"himoya/models/stats"
 )
 
-// Export formats of a report, and their content types.
+// ReportFormats are the formats of a report's files, and their content types.
 var ReportFormats = map[string]string{
-	"csv":  "text/csv; charset=utf-8",
+	"csv":  CSVContentType,
 	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	"pdf":  "application/pdf",
 }
 
-// ReportFile is a report written as a file to download.
-type ReportFile struct {
-	Name        string // e.g. himoya-report-2024-03.xlsx
-	ContentType string
-	Data        []byte
+// ReportFiles writes reports as CSV, XLSX or PDF files: what stats.ExportReport is given.
+var ReportFiles stats.FileWriter = reportFiles{}
+
+type reportFiles struct{}
+
+func (reportFiles) ContentType(format string) (string, bool) {
+	ct, ok := ReportFormats[format]
+	return ct, ok
 }
 
-// ExportReport computes a report and writes it as a CSV, XLSX or PDF file (supervisors). The
-// export is recorded in the audit log with its format and period.
-func (s *Store) ExportReport(ctx context.Context, u *User, from, to string, opts ReportOptions, format string) (*ReportFile, error) {
-	ct, ok := ReportFormats[format]
-	if !ok {
-		return nil, &ValidationError{Fields: map[string]string{"format": "choose csv, xlsx or pdf"}}
-	}
-	r, err := s.Report(ctx, u, from, to, opts)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
+func (reportFiles) WriteReport(w io.Writer, r *stats.Report, format string) error {
 	switch format {
 	case "csv":
-		err = r.WriteCSV(&buf)
+		return WriteReportCSV(w, r)
 	case "xlsx":
-		err = r.WriteXLSX(&buf)
+		return WriteReportXLSX(w, r)
 	case "pdf":
-		err = r.writePDF(&buf, true)
+		return writeReportPDF(w, r, true)
 	}
-	if err != nil {
-		return nil, err
-	}
-	pub := 0
-	if r.Public {
-		pub = 1
-	}
-	detail := fmt.Sprintf("report format=%s from=%s to=%s public=%d", format, r.From, r.To, pub)
-	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.audit(tx, Audit{Actor: u, Action: AuditExport, Detail: detail})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &ReportFile{Name: r.FileName(format), ContentType: ct, Data: buf.Bytes()}, nil
+	return fmt.Errorf("no report format %q", format)
 }
 
-// FileName is the report's file name: himoya-report-2024-03.xlsx for a whole month,
-// himoya-report-2024-03-23_2024-03-24.csv for other periods, with "-public" for the public
-// version.
-func (r *Report) FileName(format string) string {
-	name := "himoya-report-" + r.From + "_" + r.To
-	switch {
-	case isWholeMonth(r.fromDay, r.toDay):
-		name = "himoya-report-" + r.fromDay.Format("2006-01")
-	case r.From == r.To:
-		name = "himoya-report-" + r.From
-	}
-	if r.Public {
-		name += "-public"
-	}
-	return name + "." + format
-}
-
-// jsonObject is a JSON object whose keys keep their order.
-type jsonObject []jsonField
-
-type jsonField struct {
-	key   string
-	value any
-}
-
-// MarshalJSON writes the fields in order.
-func (o jsonObject) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(f.key)
-		v, err := json.Marshal(f.value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-func minutes(d *time.Duration) *float64 {
-	if d == nil {
-		return nil
-	}
-	return ptr(math.Round(d.Minutes()*10) / 10)
-}
-
-// MarshalJSON writes the report as the API serves it. A withheld count is null; a row
-// carries only the measures its breakdown counts.
-func (r *Report) MarshalJSON() ([]byte, error) {
-	o := jsonObject{{"from", r.From}, {"to", r.To}, {"public", r.Public},
-		{"calls", r.Calls}, {"cases", r.Cases}, {"people_affected", r.PeopleAffected}, {"resolved", r.Resolved}}
-	measures := jsonObject{}
-	notes := jsonObject{}
-	for _, b := range r.Breakdowns {
-		rows := make([]jsonObject, 0, len(b.Rows))
-		for _, x := range b.Rows {
-			row := jsonObject{{"code", x.Code}, {"label", x.Label}, {"label_ru", x.LabelRU}}
-			for _, m := range b.Measures {
-				row = append(row, jsonField{m, x.cell(m)})
-			}
-			if b.Counts(MeasureCalls) {
-				row = append(row, jsonField{"share", x.Share})
-			}
-			rows = append(rows, row)
-		}
-		o = append(o, jsonField{"by_" + b.Key, rows})
-		measures = append(measures, jsonField{"by_" + b.Key, b.Measures})
-		if b.Note != "" {
-			notes = append(notes, jsonField{"by_" + b.Key, b.Note})
-		}
-	}
-	days := make([]jsonObject, len(r.ByDay))
-	for i, d := range r.ByDay {
-		days[i] = jsonObject{{"date", d.Date}, {"calls", d.Calls}, {"cases", d.Cases}}
-	}
-	o = append(o, jsonField{"by_day", days})
-	o = append(o, jsonField{"previous", jsonObject{{"from", r.Previous.From}, {"to", r.Previous.To},
-		{"calls", r.Previous.Calls}, {"cases", r.Previous.Cases}, {"people_affected", r.Previous.PeopleAffected},
-		{"resolved", r.Previous.Resolved}}})
-	rts := make([]jsonObject, len(r.ResponseTimes))
-	for i, rt := range r.ResponseTimes {
-		rts[i] = jsonObject{{"urgency", rt.Urgency}, {"label", rt.Label}, {"label_ru", rt.LabelRU},
-			{"assigned", rt.Assigned}, {"median_to_assignment_minutes", minutes(rt.MedianToAssignment)},
-			{"resolved", rt.Resolved}, {"median_to_resolution_minutes", minutes(rt.MedianToResolution)}}
-	}
-	o = append(o, jsonField{"response_times", jsonObject{{"rule", ResponseRule}, {"by_urgency", rts}}})
-	o = append(o, jsonField{"headline", r.Headline})
-	var sup any
-	if r.Public {
-		sup = jsonObject{{"min_cell", r.MinCell}, {"rule", r.Suppression()}}
-	}
-	o = append(o, jsonField{"suppression", sup}, jsonField{"measures", measures}, jsonField{"notes", notes},
-		jsonField{"generated_at", r.GeneratedAt.UTC().Format(time.RFC3339)})
-	return o.MarshalJSON()
-}
-
-// WriteCSV writes the report as tidy CSV: one value a line (breakdown, key, label, label_ru,
+// WriteReportCSV writes the report as tidy CSV: one value a line (breakdown, key, label, label_ru,
 // measure, value), UTF-8 with a byte-order mark so that spreadsheet programs read the
 // Cyrillic right. A withheld count reads "x". Every text goes through SpreadsheetText: the
 // labels come from the taxonomy and the events, which people type. The values that are
 // numbers (counts, shares, minutes) are written as numbers.
-func (r *Report) WriteCSV(w io.Writer) error {
+func WriteReportCSV(w io.Writer, r *stats.Report) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
@@ -208,7 +81,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			rec("report", "note_"+b.Key, b.Title, b.TitleRU, "text", b.Note)
 		}
 	}
-	rec("report", "response_times", "Response times", "Время реакции", "text", ResponseRule)
+	rec("report", "response_times", "Response times", "Время реакции", "text", stats.ResponseRule)
 	rec("report", "previous_period", "Previous period", "Предыдущий период", "from", r.Previous.From)
 	rec("report", "previous_period", "Previous period", "Предыдущий период", "to", r.Previous.To)
 	for _, f := range r.Figures() {
@@ -218,14 +91,14 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	// A count is a number, or the text "x" when withheld.
 	cell := func(n *int) string {
 		if n == nil {
-			return SpreadsheetText(WithheldMark)
+			return SpreadsheetText(stats.WithheldMark)
 		}
 		return strconv.Itoa(*n)
 	}
 	for _, b := range r.Breakdowns {
 		for _, x := range b.Rows {
 			for _, m := range b.Measures {
-				num(b.Key, x.Code, x.Label, x.LabelRU, m, cell(x.cell(m)))
+				num(b.Key, x.Code, x.Label, x.LabelRU, m, cell(x.Count(m)))
 			}
 			if x.Share != nil {
 				num(b.Key, x.Code, x.Label, x.LabelRU, "share", strconv.FormatFloat(*x.Share, 'f', 4, 64))
@@ -233,16 +106,16 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	for _, d := range r.ByDay {
-		num("day", d.Date, d.Date, d.Date, MeasureCalls, cell(d.Calls))
-		num("day", d.Date, d.Date, d.Date, MeasureCases, cell(d.Cases))
+		num("day", d.Date, d.Date, d.Date, stats.MeasureCalls, cell(d.Calls))
+		num("day", d.Date, d.Date, d.Date, stats.MeasureCases, cell(d.Cases))
 	}
 	for _, rt := range r.ResponseTimes {
 		num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "assigned", cell(rt.Assigned))
-		if m := minutes(rt.MedianToAssignment); m != nil {
+		if m := stats.Minutes(rt.MedianToAssignment); m != nil {
 			num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "median_to_assignment_minutes", strconv.FormatFloat(*m, 'f', 1, 64))
 		}
 		num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "resolved", cell(rt.Resolved))
-		if m := minutes(rt.MedianToResolution); m != nil {
+		if m := stats.Minutes(rt.MedianToResolution); m != nil {
 			num("response_time", rt.Urgency, rt.Label, rt.LabelRU, "median_to_resolution_minutes", strconv.FormatFloat(*m, 'f', 1, 64))
 		}
 	}
@@ -251,15 +124,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 }
 
 // sheetName names the sheet of a breakdown after its key: "Category", "Status".
-func sheetName(b *ReportBreakdown) string {
+func sheetName(b *stats.ReportBreakdown) string {
 	return strings.ToUpper(b.Key[:1]) + b.Key[1:]
 }
 
-// WriteXLSX writes the report as a workbook: a summary sheet (headline, figures, the
+// WriteReportXLSX writes the report as a workbook: a summary sheet (headline, figures, the
 // version's rule), one sheet per breakdown, the days with a chart of calls per day, and the
 // response times. Counts are numbers, the change from the previous period a signed
 // percentage; a withheld count is the text "x". Every text goes through SpreadsheetText.
-func (r *Report) WriteXLSX(w io.Writer) error {
+func WriteReportXLSX(w io.Writer, r *stats.Report) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	x := &xlsxWriter{f: f, r: r}
@@ -280,7 +153,7 @@ func (r *Report) WriteXLSX(w io.Writer) error {
 // xlsxWriter keeps the first error, so that the sheets read as a list of what they hold.
 type xlsxWriter struct {
 	f                        *excelize.File
-	r                        *Report
+	r                        *stats.Report
 	err                      error
 	bold, title, pct, wrap   int
 	header, withheld, number int
@@ -329,7 +202,7 @@ func (x *xlsxWriter) set(sheet string, col, row int, v any, style int) {
 // count writes a count as a number, or "x" as text when withheld.
 func (x *xlsxWriter) count(sheet string, col, row int, n *int) {
 	if n == nil {
-		x.set(sheet, col, row, WithheldMark, x.withheld)
+		x.set(sheet, col, row, stats.WithheldMark, x.withheld)
 		return
 	}
 	x.set(sheet, col, row, *n, x.number)
@@ -388,20 +261,20 @@ func (x *xlsxWriter) summary() {
 	}
 	row++
 	x.set(sh, 1, row, "Response times", x.bold)
-	x.set(sh, 2, row, ResponseRule, x.wrap)
-	x.set(sh, 1, row+2, fmt.Sprintf("Generated %s", r.GeneratedAt.In(r.loc).Format("2006-01-02 15:04 MST")), 0)
+	x.set(sh, 2, row, stats.ResponseRule, x.wrap)
+	x.set(sh, 1, row+2, fmt.Sprintf("Generated %s", r.GeneratedAt.In(r.Location()).Format("2006-01-02 15:04 MST")), 0)
 	x.widths(sh, 24, 60, 14, 26, 10)
 }
 
-func (x *xlsxWriter) breakdown(b *ReportBreakdown) {
+func (x *xlsxWriter) breakdown(b *stats.ReportBreakdown) {
 	sh := sheetName(b)
 	_, err := x.f.NewSheet(sh)
 	x.check(err)
 	heads := []string{"Code", b.Title, b.TitleRU}
 	for _, m := range b.Measures {
-		heads = append(heads, MeasureLabel(m))
+		heads = append(heads, stats.MeasureLabel(m))
 	}
-	if b.Counts(MeasureCalls) {
+	if b.Counts(stats.MeasureCalls) {
 		heads = append(heads, "Share of calls")
 	}
 	for i, h := range heads {
@@ -414,10 +287,10 @@ func (x *xlsxWriter) breakdown(b *ReportBreakdown) {
 		x.set(sh, 3, n, row.LabelRU, 0)
 		col := 4
 		for _, m := range b.Measures {
-			x.count(sh, col, n, row.cell(m))
+			x.count(sh, col, n, row.Count(m))
 			col++
 		}
-		if b.Counts(MeasureCalls) && row.Share != nil {
+		if b.Counts(stats.MeasureCalls) && row.Share != nil {
 			x.set(sh, col, n, *row.Share, x.pct)
 		}
 	}
@@ -479,14 +352,14 @@ func (x *xlsxWriter) responseTimes() {
 		x.count(sh, 5, n, rt.Resolved)
 		hours(6, n, rt.MedianToResolution)
 	}
-	x.set(sh, 1, len(x.r.ResponseTimes)+3, ResponseRule, 0)
+	x.set(sh, 1, len(x.r.ResponseTimes)+3, stats.ResponseRule, 0)
 	x.widths(sh, 14, 14, 14, 18, 14, 18)
 }
 
-// writePDF writes the report as a printable A4 document: the headline, the figures, a
+// writeReportPDF writes the report as a printable A4 document: the headline, the figures, a
 // chart of calls per day and every table. The Go fonts are embedded: they have Cyrillic.
 // compress is false only in tests that read the text back.
-func (r *Report) writePDF(w io.Writer, compress bool) error {
+func writeReportPDF(w io.Writer, r *stats.Report, compress bool) error {
 	p := fpdf.New("P", "mm", "A4", "")
 	p.SetCompression(compress)
 	p.AddUTF8FontFromBytes("go", "", goregular.TTF)
@@ -502,7 +375,7 @@ func (r *Report) writePDF(w io.Writer, compress bool) error {
 		p.SetY(-12)
 		p.SetFont("go", "", 8)
 		p.SetTextColor(110, 110, 110)
-		p.CellFormat(0, 5, fmt.Sprintf("himoya report %s · %s · page %d of {nb}", r.From+" – "+r.To, r.version(), p.PageNo()), "", 0, "C", false, 0, "")
+		p.CellFormat(0, 5, fmt.Sprintf("himoya report %s · %s · page %d of {nb}", r.From+" – "+r.To, reportVersion(r), p.PageNo()), "", 0, "C", false, 0, "")
 		p.SetTextColor(0, 0, 0)
 	})
 	p.AddPage()
@@ -520,7 +393,7 @@ func (r *Report) writePDF(w io.Writer, compress bool) error {
 	return p.Output(w)
 }
 
-func (r *Report) version() string {
+func reportVersion(r *stats.Report) string {
 	if r.Public {
 		return "public version"
 	}
@@ -529,7 +402,7 @@ func (r *Report) version() string {
 
 type pdfWriter struct {
 	p *fpdf.Fpdf
-	r *Report
+	r *stats.Report
 }
 
 const pdfWidth = 180.0 // A4 less the margins
@@ -597,7 +470,7 @@ func (pw *pdfWriter) front() {
 	p.SetFont("go", "", 11)
 	p.CellFormat(0, 6, "Отчёт himoya: "+r.TitleRU(), "", 1, "L", false, 0, "")
 	p.SetFont("go", "", 9)
-	p.CellFormat(0, 5, fmt.Sprintf("Period %s to %s (days in %s) · %s", r.From, r.To, r.loc.String(), r.version()), "", 1, "L", false, 0, "")
+	p.CellFormat(0, 5, fmt.Sprintf("Period %s to %s (days in %s) · %s", r.From, r.To, r.Location().String(), reportVersion(r)), "", 1, "L", false, 0, "")
 	p.Ln(3)
 	p.SetFont("go", "B", 12)
 	p.MultiCell(0, 6, r.Headline.EN, "", "L", false)
@@ -610,7 +483,7 @@ func (pw *pdfWriter) front() {
 	pw.heading("Figures · Показатели")
 	var rows [][]string
 	for _, f := range r.Figures() {
-		rows = append(rows, []string{f.Label, f.LabelRU, FormatCount(f.Value), FormatCount(f.Previous), f.Change()})
+		rows = append(rows, []string{f.Label, f.LabelRU, stats.FormatCount(f.Value), stats.FormatCount(f.Previous), f.Change()})
 	}
 	pw.table([]float64{45, 45, 30, 40, 20}, "LLRRR", []string{"Figure", "Показатель", "This period", r.PreviousTitle(), "Change"}, rows)
 }
@@ -634,7 +507,7 @@ func (pw *pdfWriter) chart() {
 	p.Line(x0+12, y0+h, x0+pdfWidth, y0+h)
 	p.SetFont("go", "", 7)
 	p.SetXY(x0, y0-2)
-	p.CellFormat(11, 4, FormatCount(peak), "", 0, "R", false, 0, "")
+	p.CellFormat(11, 4, stats.FormatCount(peak), "", 0, "R", false, 0, "")
 	p.SetXY(x0, y0+h-2)
 	p.CellFormat(11, 4, "0", "", 0, "R", false, 0, "")
 	n := len(r.ByDay)
@@ -665,15 +538,15 @@ func (pw *pdfWriter) chart() {
 	}
 }
 
-func (pw *pdfWriter) breakdown(b *ReportBreakdown) {
+func (pw *pdfWriter) breakdown(b *stats.ReportBreakdown) {
 	pw.heading(b.Title + " · " + b.TitleRU)
 	head := []string{b.Title, b.TitleRU}
 	aligns := "LL"
 	for _, m := range b.Measures {
-		head = append(head, MeasureLabel(m))
+		head = append(head, stats.MeasureLabel(m))
 		aligns += "R"
 	}
-	if b.Counts(MeasureCalls) {
+	if b.Counts(stats.MeasureCalls) {
 		head = append(head, "Share")
 		aligns += "R"
 	}
@@ -687,10 +560,10 @@ func (pw *pdfWriter) breakdown(b *ReportBreakdown) {
 	for _, x := range b.Rows {
 		row := []string{x.Label, x.LabelRU}
 		for _, m := range b.Measures {
-			row = append(row, pw.r.Cell(x.cell(m)))
+			row = append(row, pw.r.Cell(x.Count(m)))
 		}
-		if b.Counts(MeasureCalls) {
-			row = append(row, ShareText(x.Share))
+		if b.Counts(stats.MeasureCalls) {
+			row = append(row, stats.ShareText(x.Share))
 		}
 		rows = append(rows, row)
 	}
@@ -705,13 +578,13 @@ func (pw *pdfWriter) responseTimes() {
 	pw.heading("Response times · Время реакции")
 	var rows [][]string
 	for _, rt := range pw.r.ResponseTimes {
-		rows = append(rows, []string{rt.Label, rt.LabelRU, pw.r.Cell(rt.Assigned), DurationText(rt.MedianToAssignment),
-			pw.r.Cell(rt.Resolved), DurationText(rt.MedianToResolution)})
+		rows = append(rows, []string{rt.Label, rt.LabelRU, pw.r.Cell(rt.Assigned), stats.DurationText(rt.MedianToAssignment),
+			pw.r.Cell(rt.Resolved), stats.DurationText(rt.MedianToResolution)})
 	}
 	pw.table([]float64{28, 28, 28, 34, 28, 34}, "LLRRRR",
 		[]string{"Urgency", "Срочность", "Assigned", "Median to assignment", "Resolved", "Median to resolution"}, rows)
 	pw.p.SetFont("go", "", 7.5)
-	pw.p.MultiCell(0, 4, ResponseRule, "", "L", false)
+	pw.p.MultiCell(0, 4, stats.ResponseRule, "", "L", false)
 }
 
 func (pw *pdfWriter) days() {
