@@ -27,6 +27,26 @@ func notJSON(c *fiber.Ctx) error {
 
 // decodeJSON reads a JSON body into v. A body that is not JSON is a 415 or a 400 (notJSON);
 // a value of the wrong type is a 422 naming the field, like any other invalid field.
+// presentFields reads which fields a PATCH body sends (it changes those only): the body must
+// be a JSON object.
+func presentFields(c *fiber.Ctx) (map[string]bool, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(c.Body(), &raw); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return nil, models.ErrBadInput // JSON, but not an object
+		}
+		return nil, notJSON(c)
+	} else if raw == nil {
+		return nil, models.ErrBadInput
+	}
+	present := make(map[string]bool, len(raw))
+	for k := range raw {
+		present[k] = true
+	}
+	return present, nil
+}
+
 func decodeJSON(c *fiber.Ctx, v any) error {
 	err := json.Unmarshal(c.Body(), v)
 	var te *json.UnmarshalTypeError
@@ -162,15 +182,9 @@ func (h *Handler) APIUpdateCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(c.Body(), &present); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return models.ErrBadInput // JSON, but not an object
-		}
-		return notJSON(c)
-	} else if present == nil {
-		return models.ErrBadInput
+	present, err := presentFields(c)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Version    int   `json:"version"`
@@ -180,10 +194,7 @@ func (h *Handler) APIUpdateCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	up := models.CaseUpdate{Version: in.Version, CaseFields: in.CaseFields, Present: map[string]bool{}, Restricted: in.Restricted}
-	for k := range present {
-		up.Present[k] = true
-	}
+	up := models.CaseUpdate{Version: in.Version, CaseFields: in.CaseFields, Present: present, Restricted: in.Restricted}
 	cs, err := h.Store.UpdateCase(c.UserContext(), CurrentUser(c), n, up)
 	if err != nil {
 		return err
@@ -228,18 +239,15 @@ func (h *Handler) APIUpdateCaller(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var present map[string]json.RawMessage
-	if err := json.Unmarshal(c.Body(), &present); err != nil || present == nil {
-		return models.ErrBadInput
+	present, err := presentFields(c)
+	if err != nil {
+		return err
 	}
 	var in models.CallerInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	up := models.CallerUpdate{CallerInput: in, Present: map[string]bool{}}
-	for k := range present {
-		up.Present[k] = true
-	}
+	up := models.CallerUpdate{CallerInput: in, Present: present}
 	cl, err := h.Store.UpdateCaller(c.UserContext(), CurrentUser(c), n, up)
 	if err != nil {
 		return err

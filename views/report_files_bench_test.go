@@ -39,11 +39,11 @@ func benchReportStore(b *testing.B) (*stats.Stats, *models.User) {
 // and HIMOYA_BENCH_MONTH (e.g. a surge month) when set.
 func benchMonths(b *testing.B, s *stats.Stats) []string {
 	var last models.Contact
-	if err := s.ReadDB(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
+	if err := s.Store().ReadDB(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
 		b.Fatal(err)
 	}
-	n := last.ReceivedAt.In(s.Loc)
-	months := []string{time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, s.Loc).Format("2006-01")}
+	n := last.ReceivedAt.In(s.Store().Loc)
+	months := []string{time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, s.Store().Loc).Format("2006-01")}
 	if m := os.Getenv("HIMOYA_BENCH_MONTH"); m != "" {
 		months = append(months, m)
 	}

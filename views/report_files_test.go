@@ -61,7 +61,7 @@ func (f *reportFixture) open(received string, in models.IntakeInput) *models.Cas
 	if in.Summary == "" {
 		in.Summary = "Detained near the market"
 	}
-	cs, err := f.s.CreateCase(f.ctx, f.cw, in)
+	cs, err := f.s.Store().CreateCase(f.ctx, f.cw, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -70,14 +70,14 @@ func (f *reportFixture) open(received string, in models.IntakeInput) *models.Cas
 
 func (f *reportFixture) move(cs *models.Case, by *models.User, in models.TransitionInput) {
 	f.t.Helper()
-	if _, err := f.s.Transition(f.ctx, by, cs.ID, in); err != nil {
+	if _, err := f.s.Store().Transition(f.ctx, by, cs.ID, in); err != nil {
 		f.t.Fatalf("move %s to %s: %v", cs.Reference, in.To, err)
 	}
 }
 
 func (f *reportFixture) call(in models.ContactInput) {
 	f.t.Helper()
-	if _, err := f.s.LogContact(f.ctx, f.cw, in); err != nil {
+	if _, err := f.s.Store().LogContact(f.ctx, f.cw, in); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -85,8 +85,8 @@ func (f *reportFixture) call(in models.ContactInput) {
 // newEmptyFixture is a store with a supervisor and a caseworker, on a clock the test sets.
 func newEmptyFixture(t *testing.T) *reportFixture {
 	s := openTest(t)
-	f := &reportFixture{s: s, moscow: s.Loc, ctx: context.Background(), t: t}
-	s.Now = func() time.Time { return f.clock }
+	f := &reportFixture{s: s, moscow: s.Store().Loc, ctx: context.Background(), t: t}
+	s.Store().Now = func() time.Time { return f.clock }
 	f.at("2024-03-01 09:00")
 	f.sup = mkUser(t, s, "sup@example.org", models.RoleSupervisor)
 	f.cw = mkUser(t, s, "cw@example.org", models.RoleCaseworker)
@@ -147,7 +147,7 @@ func openTest(t testing.TB) *stats.Stats {
 // mkUser adds an account.
 func mkUser(t testing.TB, s *stats.Stats, email string, role models.Role) *models.User {
 	t.Helper()
-	u, err := s.CreateUser(context.Background(), models.UserInput{Email: email, Role: role, Password: "correct horse battery"})
+	u, err := s.Store().CreateUser(context.Background(), models.UserInput{Email: email, Role: role, Password: "correct horse battery"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,11 +161,11 @@ const OtherCode = "*"
 // local "2006-01-02T15:04" (an HTML datetime input) in the organisation's time zone. A moment
 // in the future or before 2000 is refused with a *ValidationError on field "at".
 func (s *Stats) ParseAsOf(v string) (time.Time, error) {
-	now := s.UTCNow()
+	now := s.store.UTCNow()
 	if v == "" {
 		return now, nil
 	}
-	t, ok := models.ParseTime(v, s.Loc)
+	t, ok := models.ParseTime(v, s.store.Loc)
 	switch {
 	case !ok:
 		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "use a moment like 2024-03-23T14:05:00+03:00"}}
@@ -201,12 +201,12 @@ func (s *Stats) Dashboard(ctx context.Context, u *models.User, at time.Time, rul
 	}
 	rules = rules.WithDefaults()
 	at = at.UTC()
-	db := s.ReadDB(ctx)
+	db := s.store.ReadDB(ctx)
 	tax, err := models.LoadTaxonomy(db)
 	if err != nil {
 		return nil, err
 	}
-	d := &Dashboard{At: at, LookBack: at.Before(s.UTCNow().Add(-time.Minute)), Rules: rules.Text(),
+	d := &Dashboard{At: at, LookBack: at.Before(s.store.UTCNow().Add(-time.Minute)), Rules: rules.Text(),
 		OpenByStatus: map[models.Status]int{}, CriticalUnassigned: []WaitingCase{}, Overdue: []WaitingCase{},
 		Workload: []Workload{}, EarlyWarnings: []EarlyWarning{}}
 	if err := s.dashboardCalls(db, d, tax, at, rules); err != nil {
@@ -216,7 +216,7 @@ func (s *Stats) Dashboard(ctx context.Context, u *models.User, at time.Time, rul
 		return nil, err
 	}
 	rows := len(d.CriticalUnassigned) + len(d.Overdue)
-	if err := s.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
+	if err := s.store.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=dashboard rows="+strconv.Itoa(rows)); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -225,7 +225,7 @@ func (s *Stats) Dashboard(ctx context.Context, u *models.User, at time.Time, rul
 // dashboardCalls fills the call counts, the surge, the early warnings and the charts.
 func (s *Stats) dashboardCalls(db *gorm.DB, d *Dashboard, tax *models.Taxonomy, at time.Time, rules DashboardRules) error {
 	end := at.Add(time.Nanosecond) // spans are half-open; a call received at At counts
-	today := dayStart(at, s.Loc)
+	today := dayStart(at, s.store.Loc)
 	week := today.AddDate(0, 0, -6)
 	spans := []span{{today, end}, {week, end}, {end.Add(-24 * time.Hour), end}}
 	const firstBaseline = 3

@@ -32,20 +32,20 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Fatal(err)
 	}
 	s := New(store)
-	defer s.Close()
+	defer s.store.Close()
 	sup := &models.User{ID: 1, Role: models.RoleSupervisor}
 	var last models.Contact
-	if err := s.ReadDB(ctx).Select("received_at").Order("received_at DESC").First(&last).Error; err != nil {
+	if err := s.store.ReadDB(ctx).Select("received_at").Order("received_at DESC").First(&last).Error; err != nil {
 		b.Fatal(err)
 	}
 	now := last.ReceivedAt
-	s.Now = func() time.Time { return now }
+	s.store.Now = func() time.Time { return now }
 	var surge models.Event
-	if err := s.ReadDB(ctx).Order("starts_on DESC").First(&surge).Error; err != nil {
+	if err := s.store.ReadDB(ctx).Order("starts_on DESC").First(&surge).Error; err != nil {
 		b.Fatal(err)
 	}
 	var worker models.User
-	if err := s.ReadDB(ctx).Where("role = ?", models.RoleCaseworker).First(&worker).Error; err != nil {
+	if err := s.store.ReadDB(ctx).Where("role = ?", models.RoleCaseworker).First(&worker).Error; err != nil {
 		b.Fatal(err)
 	}
 	rules := DefaultDashboardRules()

@@ -262,7 +262,7 @@ func sortWaiting(ws []WaitingCase) {
 // dashboardCases fills the counts of cases, the waiting lists and the workload.
 func (s *Stats) dashboardCases(db *gorm.DB, d *Dashboard, tax *models.Taxonomy, at time.Time, rules DashboardRules) error {
 	end := at.Add(time.Nanosecond)
-	today := dayStart(at, s.Loc)
+	today := dayStart(at, s.store.Loc)
 	var n struct{ Today, Week int }
 	err := db.Raw(`SELECT COUNT(*) FILTER (WHERE received_at >= ?) AS today, COUNT(*) AS week FROM cases
 		WHERE received_at >= ? AND received_at < ?`, today.UTC(), today.AddDate(0, 0, -6).UTC(), end).Scan(&n).Error
@@ -367,7 +367,7 @@ func (s *Stats) MyWork(ctx context.Context, u *models.User, at time.Time, rules 
 	rules = rules.WithDefaults()
 	at = at.UTC()
 	end := at.Add(time.Nanosecond)
-	db := s.ReadDB(ctx)
+	db := s.store.ReadDB(ctx)
 	tax, err := models.LoadTaxonomy(db)
 	if err != nil {
 		return nil, err
@@ -425,7 +425,7 @@ func (s *Stats) MyWork(ctx context.Context, u *models.User, at time.Time, rules 
 		return nil, err
 	}
 	rows := len(m.Cases) + len(m.CriticalQueue)
-	if err := s.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=my-work rows="+strconv.Itoa(rows)); err != nil {
+	if err := s.store.RecordRead(ctx, u, models.AuditCaseList, models.ObjectCase, "view=my-work rows="+strconv.Itoa(rows)); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -27,7 +27,7 @@ func newDashFixture(t *testing.T, now time.Time) *dashFixture {
 	t.Helper()
 	s := openTest(t)
 	f := &dashFixture{s: s, now: now}
-	s.Now = func() time.Time { return f.now }
+	s.store.Now = func() time.Time { return f.now }
 	f.sup = mkUser(t, s, "sup@example.org", models.RoleSupervisor)
 	f.cw = mkUser(t, s, "cw@example.org", models.RoleCaseworker)
 	f.cw2 = mkUser(t, s, "cw2@example.org", models.RoleCaseworker)
@@ -63,7 +63,7 @@ func (f *dashFixture) calls(t *testing.T, at time.Time, category string, n int, 
 func (f *dashFixture) open(t *testing.T, received, written time.Time, urgency models.Urgency, region string) *models.Case {
 	t.Helper()
 	f.now = written
-	cs, err := f.s.CreateCase(context.Background(), f.cw, models.IntakeInput{Channel: "phone", ReceivedAt: received.UTC().Format(time.RFC3339Nano),
+	cs, err := f.s.store.CreateCase(context.Background(), f.cw, models.IntakeInput{Channel: "phone", ReceivedAt: received.UTC().Format(time.RFC3339Nano),
 		CaseFields: models.CaseFields{Category: "raid", Summary: "someone's story", Region: region, Urgency: string(urgency)}})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func (f *dashFixture) move(t *testing.T, at time.Time, id uint, moves ...models.
 		case models.StatusResolved:
 			in.Outcome = "released"
 		}
-		if _, err := f.s.Transition(context.Background(), f.sup, id, in); err != nil {
+		if _, err := f.s.store.Transition(context.Background(), f.sup, id, in); err != nil {
 			t.Fatalf("move to %s: %v", to, err)
 		}
 	}
@@ -524,7 +524,7 @@ func TestCallCountsKeptInStep(t *testing.T) {
 	f.calls(t, at.Add(-90*time.Minute), "raid", 3, a.ID)
 	f.calls(t, at.Add(-30*time.Minute), "deportation", 2, 0)
 	f.now = at
-	if _, err := f.s.LogContact(ctx, f.cw, models.ContactInput{Channel: "phone", CaseID: &b.ID, ReceivedAt: at.Add(-time.Hour).Format(time.RFC3339)}); err != nil {
+	if _, err := f.s.store.LogContact(ctx, f.cw, models.ContactInput{Channel: "phone", CaseID: &b.ID, ReceivedAt: at.Add(-time.Hour).Format(time.RFC3339)}); err != nil {
 		t.Fatal(err)
 	}
 	check := func(step string) { t.Helper(); checkCallCounts(t, f.s, step) }
@@ -542,7 +542,7 @@ func TestCallCountsKeptInStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("calls attached to a case")
-	if _, err := f.s.UpdateCase(ctx, f.sup, a.ID, models.CaseUpdate{Version: a.Version, CaseFields: models.CaseFields{Region: "RU-LEN"}, Present: map[string]bool{"region": true}}); err != nil {
+	if _, err := f.s.store.UpdateCase(ctx, f.sup, a.ID, models.CaseUpdate{Version: a.Version, CaseFields: models.CaseFields{Region: "RU-LEN"}, Present: map[string]bool{"region": true}}); err != nil {
 		t.Fatal(err)
 	}
 	check("case moved region")
@@ -608,16 +608,16 @@ func checkCallCounts(t *testing.T, s *Stats, step string) {
 		UNION ALL
 		SELECT h.hour, '*', h.category, COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0), h.calls
 			FROM call_hours h WHERE h.calls <> COALESCE((SELECT SUM(n) FROM truth t WHERE t.hour = h.hour AND t.category = h.category), 0)`
-	if err := s.ReadDB(ctx).Raw(q).Scan(&diff).Error; err != nil {
+	if err := s.store.ReadDB(ctx).Raw(q).Scan(&diff).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(diff) > 0 {
 		t.Errorf("%s: hourly counts differ from the calls: %+v", step, diff)
 	}
 	var n int
-	s.ReadDB(ctx).Raw(`SELECT COALESCE(SUM(calls), 0) FROM call_hours`).Scan(&n)
+	s.store.ReadDB(ctx).Raw(`SELECT COALESCE(SUM(calls), 0) FROM call_hours`).Scan(&n)
 	var calls int
-	s.ReadDB(ctx).Raw(`SELECT COUNT(*) FROM contacts`).Scan(&calls)
+	s.store.ReadDB(ctx).Raw(`SELECT COUNT(*) FROM contacts`).Scan(&calls)
 	if n != calls || calls == 0 {
 		t.Errorf("%s: call_hours adds up to %d, there are %d calls", step, n, calls)
 	}
@@ -645,7 +645,7 @@ func TestMigrationsDashboard(t *testing.T) {
 		}
 	}
 	f.calls(t, at.Add(-time.Hour), "raid", 4, a.ID) // written while nothing counted them
-	if err := f.s.Migrate(context.Background()); err != nil {
+	if err := f.s.store.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	checkCallCounts(t, f.s, "after migrating")
@@ -674,10 +674,10 @@ func TestDashboardUsesIndexes(t *testing.T) {
 	capture := func(db *gorm.DB) {
 		seen = append(seen, query{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
 	}
-	if err := f.s.ReadDB(context.Background()).Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
+	if err := f.s.store.ReadDB(context.Background()).Callback().Row().After("gorm:row").Register("test:capture", capture); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.ReadDB(context.Background()).Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
+	if err := f.s.store.ReadDB(context.Background()).Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
 		t.Fatal(err)
 	}
 	d := f.dash(t, at, DashboardRules{})
@@ -698,7 +698,7 @@ func TestDashboardUsesIndexes(t *testing.T) {
 	}
 	for _, q := range seen {
 		var plan []struct{ Detail string }
-		if err := f.s.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q.sql, q.vars...).Scan(&plan).Error; err != nil {
+		if err := f.s.store.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q.sql, q.vars...).Scan(&plan).Error; err != nil {
 			t.Fatalf("%v: %s", err, q.sql)
 		}
 		for _, p := range plan {

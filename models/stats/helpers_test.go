@@ -26,7 +26,7 @@ func openTest(t testing.TB) *Stats {
 // mkUser adds an account.
 func mkUser(t testing.TB, s *Stats, email string, role models.Role) *models.User {
 	t.Helper()
-	u, err := s.CreateUser(context.Background(), models.UserInput{Email: email, Role: role, Password: "correct horse battery"})
+	u, err := s.store.CreateUser(context.Background(), models.UserInput{Email: email, Role: role, Password: "correct horse battery"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func mkUser(t testing.TB, s *Stats, email string, role models.Role) *models.User
 func rawDB(t testing.TB, s *Stats) *gorm.DB {
 	t.Helper()
 	var path string
-	if err := s.ReadDB(context.Background()).Raw("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path).Error; err != nil {
+	if err := s.store.ReadDB(context.Background()).Raw("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path).Error; err != nil {
 		t.Fatal(err)
 	}
 	g, err := gorm.Open(sqlite.Open(filepath.ToSlash(path)+"?_busy_timeout=10000"), &gorm.Config{Logger: logger.Discard})

@@ -223,7 +223,7 @@ func (s *Stats) Report(ctx context.Context, u *models.User, from, to string, opt
 	if !u.Can(models.RoleSupervisor) {
 		return nil, models.ErrForbidden
 	}
-	a, b, err := reportPeriod(s.Loc, s.UTCNow(), from, to)
+	a, b, err := reportPeriod(s.store.Loc, s.store.UTCNow(), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -232,11 +232,11 @@ func (s *Stats) Report(ctx context.Context, u *models.User, from, to string, opt
 		k = DefaultMinCell
 	}
 	r := &Report{From: a.Format("2006-01-02"), To: b.Format("2006-01-02"), Public: opts.Public, MinCell: k,
-		GeneratedAt: s.UTCNow(), loc: s.Loc, fromDay: a, toDay: b}
+		GeneratedAt: s.store.UTCNow(), loc: s.store.Loc, fromDay: a, toDay: b}
 	pa, pb := previousPeriod(a, b)
 	r.Previous.From, r.Previous.To = pa.Format("2006-01-02"), pb.Format("2006-01-02")
 
-	tax, err := s.Taxonomy(ctx)
+	tax, err := s.store.Taxonomy(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -28,9 +28,9 @@ func benchReportStore(b *testing.B) (*Stats, *models.User) {
 		b.Fatal(err)
 	}
 	s := New(store)
-	b.Cleanup(func() { s.Close() })
+	b.Cleanup(func() { s.store.Close() })
 	var sup models.User
-	if err := s.ReadDB(ctx).Where("role = ?", models.RoleSupervisor).First(&sup).Error; err != nil {
+	if err := s.store.ReadDB(ctx).Where("role = ?", models.RoleSupervisor).First(&sup).Error; err != nil {
 		b.Fatal(err)
 	}
 	for _, bad := range reportFullScans(b, s) {
@@ -43,11 +43,11 @@ func benchReportStore(b *testing.B) (*Stats, *models.User) {
 // and HIMOYA_BENCH_MONTH (e.g. a surge month) when set.
 func benchMonths(b *testing.B, s *Stats) []string {
 	var last models.Contact
-	if err := s.ReadDB(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
+	if err := s.store.ReadDB(context.Background()).Order("received_at DESC").Limit(1).Find(&last).Error; err != nil {
 		b.Fatal(err)
 	}
-	n := last.ReceivedAt.In(s.Loc)
-	months := []string{time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, s.Loc).Format("2006-01")}
+	n := last.ReceivedAt.In(s.store.Loc)
+	months := []string{time.Date(n.Year(), n.Month()-1, 1, 0, 0, 0, 0, s.store.Loc).Format("2006-01")}
 	if m := os.Getenv("HIMOYA_BENCH_MONTH"); m != "" {
 		months = append(months, m)
 	}

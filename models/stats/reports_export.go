@@ -46,7 +46,7 @@ func (s *Stats) ExportReport(ctx context.Context, u *models.User, from, to strin
 		pub = 1
 	}
 	detail := fmt.Sprintf("report format=%s from=%s to=%s public=%d", format, r.From, r.To, pub)
-	if err := s.RecordExport(ctx, u, detail); err != nil {
+	if err := s.store.RecordExport(ctx, u, detail); err != nil {
 		return nil, err
 	}
 	return &ReportFile{Name: r.FileName(format), ContentType: ct, Data: buf.Bytes()}, nil

@@ -225,7 +225,7 @@ func (s *Stats) readReport(ctx context.Context, tax *models.Taxonomy, a, b, pa, 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = s.ReadDB(ctx).Transaction(func(tx *gorm.DB) error {
+				errs[i] = s.store.ReadDB(ctx).Transaction(func(tx *gorm.DB) error {
 					// The first read fixes the transaction's snapshot.
 					if err := tx.Raw(sqlWriteMark).Scan(&marks[i]).Error; err != nil {
 						return err
@@ -250,7 +250,7 @@ func (s *Stats) readReport(ctx context.Context, tax *models.Taxonomy, a, b, pa, 
 		}
 	}
 	q := mk()
-	err := s.ReadDB(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.store.ReadDB(ctx).Transaction(func(tx *gorm.DB) error {
 		q.tx = tx
 		for _, task := range reportTasks {
 			if err := task(q); err != nil {

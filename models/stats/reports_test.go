@@ -50,7 +50,7 @@ func (f *reportFixture) open(received string, in models.IntakeInput) *models.Cas
 	if in.Summary == "" {
 		in.Summary = "Detained near the market"
 	}
-	cs, err := f.s.CreateCase(f.ctx, f.cw, in)
+	cs, err := f.s.store.CreateCase(f.ctx, f.cw, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -59,14 +59,14 @@ func (f *reportFixture) open(received string, in models.IntakeInput) *models.Cas
 
 func (f *reportFixture) move(cs *models.Case, by *models.User, in models.TransitionInput) {
 	f.t.Helper()
-	if _, err := f.s.Transition(f.ctx, by, cs.ID, in); err != nil {
+	if _, err := f.s.store.Transition(f.ctx, by, cs.ID, in); err != nil {
 		f.t.Fatalf("move %s to %s: %v", cs.Reference, in.To, err)
 	}
 }
 
 func (f *reportFixture) call(in models.ContactInput) {
 	f.t.Helper()
-	if _, err := f.s.LogContact(f.ctx, f.cw, in); err != nil {
+	if _, err := f.s.store.LogContact(f.ctx, f.cw, in); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -74,8 +74,8 @@ func (f *reportFixture) call(in models.ContactInput) {
 // newEmptyFixture is a store with a supervisor and a caseworker, on a clock the test sets.
 func newEmptyFixture(t *testing.T) *reportFixture {
 	s := openTest(t)
-	f := &reportFixture{s: s, moscow: s.Loc, ctx: context.Background(), t: t}
-	s.Now = func() time.Time { return f.clock }
+	f := &reportFixture{s: s, moscow: s.store.Loc, ctx: context.Background(), t: t}
+	s.store.Now = func() time.Time { return f.clock }
 	f.at("2024-03-01 09:00")
 	f.sup = mkUser(t, s, "sup@example.org", models.RoleSupervisor)
 	f.cw = mkUser(t, s, "cw@example.org", models.RoleCaseworker)
@@ -150,8 +150,8 @@ func TestReportCountsKnownByConstruction(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Today B is in progress and C assigned; the report says where they stood on 24 March.
-	b, _ := f.s.GetCase(f.ctx, f.sup, f.b.ID)
-	c, _ := f.s.GetCase(f.ctx, f.sup, f.c.ID)
+	b, _ := f.s.store.GetCase(f.ctx, f.sup, f.b.ID)
+	c, _ := f.s.store.GetCase(f.ctx, f.sup, f.c.ID)
 	if b.Status != models.StatusInProgress || c.Status != models.StatusAssigned {
 		t.Fatalf("fixture: today B is %s, C is %s", b.Status, c.Status)
 	}
@@ -546,7 +546,7 @@ func reportFullScans(t testing.TB, s *Stats) []string {
 			ID, Parent, Notused int
 			Detail              string
 		}
-		if err := s.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
+		if err := s.store.ReadDB(context.Background()).Raw("EXPLAIN QUERY PLAN "+q, args...).Scan(&plan).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range plan {
@@ -578,9 +578,9 @@ func TestReportAddsUpWhileWriting(t *testing.T) {
 			default:
 			}
 			if i%2 == 0 {
-				_, err = f.s.LogContact(f.ctx, f.cw, models.ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
+				_, err = f.s.store.LogContact(f.ctx, f.cw, models.ContactInput{ReceivedAt: "2024-03-23T11:00", Channel: "phone", Category: "raid"})
 			} else {
-				_, err = f.s.CreateCase(f.ctx, f.cw, models.IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
+				_, err = f.s.store.CreateCase(f.ctx, f.cw, models.IntakeInput{ReceivedAt: "2024-03-24T11:00", Channel: "whatsapp",
 					CaseFields: models.CaseFields{Category: "deportation", Summary: "Expulsion order"}})
 			}
 		}
@@ -641,7 +641,7 @@ func TestMigrationReportIndexes(t *testing.T) {
 	if err := rawDB(t, f.s).Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.Migrate(f.ctx); err != nil {
+	if err := f.s.store.Migrate(f.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(); n != int64(len(names)) {
@@ -650,7 +650,7 @@ func TestMigrationReportIndexes(t *testing.T) {
 	if err := rawDB(t, f.s).Exec("DELETE FROM schema_migrations WHERE id = 12").Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := f.s.Migrate(f.ctx); err != nil {
+	if err := f.s.store.Migrate(f.ctx); err != nil {
 		t.Fatalf("running migration 12 again: %v", err)
 	}
 	r, err := f.s.Report(f.ctx, f.sup, "2024-03-23", "2024-03-24", ReportOptions{})

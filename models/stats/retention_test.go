@@ -24,7 +24,7 @@ type retentionFixture struct {
 func newRetentionFixture(t *testing.T) *retentionFixture {
 	s := openTest(t)
 	clk := &clock{t: time.Date(2021, 1, 10, 9, 0, 0, 0, time.UTC)}
-	s.Now = clk.now
+	s.store.Now = clk.now
 	return &retentionFixture{s: s, clk: clk, sup: mkUser(t, s, "sup@example.org", models.RoleSupervisor),
 		cw: mkUser(t, s, "cw@example.org", models.RoleCaseworker)}
 }
@@ -34,7 +34,7 @@ func (f *retentionFixture) open(t *testing.T, at time.Time, caller models.Caller
 	t.Helper()
 	f.clk.t = at
 	people := 2
-	cs, err := f.s.CreateCase(context.Background(), f.cw, models.IntakeInput{Channel: "phone", Caller: caller, CaseFields: models.CaseFields{
+	cs, err := f.s.store.CreateCase(context.Background(), f.cw, models.IntakeInput{Channel: "phone", Caller: caller, CaseFields: models.CaseFields{
 		Category: cat, Categories: []string{"document_destruction"}, Summary: summary, Region: "RU-MOW", City: "Moscow",
 		PlaceType: "market", Perpetrator: "police", PeopleAffected: &people, Urgency: "high",
 		Documents: []models.DocumentInput{{Document: "passport", Status: "torn"}}}})
@@ -56,7 +56,7 @@ func (f *retentionFixture) move(t *testing.T, at time.Time, id uint, moves ...st
 		case "resolved":
 			in.Outcome = "released"
 		}
-		if _, err := f.s.Transition(context.Background(), f.sup, id, in); err != nil {
+		if _, err := f.s.store.Transition(context.Background(), f.sup, id, in); err != nil {
 			t.Fatalf("case %d to %s: %v", id, to, err)
 		}
 	}
@@ -70,7 +70,7 @@ func (f *retentionFixture) call(t *testing.T, at time.Time, caseID uint, caller 
 	if caseID != 0 {
 		in.CaseID = &caseID
 	}
-	ct, err := f.s.LogContact(context.Background(), f.cw, in)
+	ct, err := f.s.store.LogContact(context.Background(), f.cw, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestRetentionKeepsTheReports(t *testing.T) {
 	a := f.open(t, day(2021, 1, 10), alisher, "raid", "Alisher Oldcase detained at Sadovod market")
 	f.call(t, day(2021, 1, 12), a.ID, models.CallerInput{ID: *a.CallerID}, "Alisher released, permit torn")
 	f.clk.t = day(2021, 1, 13)
-	if err := s.AddNote(ctx, f.cw, a.ID, "lawyer visited Alisher at the station"); err != nil {
+	if err := s.store.AddNote(ctx, f.cw, a.ID, "lawyer visited Alisher at the station"); err != nil {
 		t.Fatal(err)
 	}
 	f.move(t, day(2021, 3, 1), a.ID, "assigned", "in_progress", "resolved", "closed")
@@ -145,7 +145,7 @@ func TestRetentionKeepsTheReports(t *testing.T) {
 	if r := reportsBefore[0].(*Report); r.Cases != 4 || r.Calls != 6 {
 		t.Fatalf("the 2021-2023 report counts %d cases and %d calls, want 4 and 6", r.Cases, r.Calls)
 	}
-	if _, err := s.RunRetention(ctx, models.DefaultRetentionMonths); err != nil {
+	if _, err := s.store.RunRetention(ctx, models.DefaultRetentionMonths); err != nil {
 		t.Fatal(err)
 	}
 	if reportsAfter := reports(); !reflect.DeepEqual(reportsBefore, reportsAfter) {

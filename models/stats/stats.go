@@ -6,11 +6,14 @@ package stats
 
 import "himoya/models"
 
-// Stats computes reports and the dashboard from a store. It embeds the store so that the
-// code that computes reads the store's clock and time zone as the store does.
+// Stats computes reports and the dashboard from a store, through its exported entry points
+// for child packages (models/children.go): its read pool, clock and time zone.
 type Stats struct {
-	*models.Store
+	store *models.Store
 }
 
 // New returns the statistics of a store.
-func New(s *models.Store) *Stats { return &Stats{Store: s} }
+func New(s *models.Store) *Stats { return &Stats{store: s} }
+
+// Store is the store the statistics are computed from.
+func (s *Stats) Store() *models.Store { return s.store }
