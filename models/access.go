@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,53 +19,6 @@ import (
 //
 // Caseworkers see the cases assigned to them, the unassigned queue (except restricted cases)
 // and the cases a supervisor shared with them; supervisors see every case.
-
-// RoleAdminOnly names, in forms and on the command line, an admin who does not work on cases
-// and so cannot open them. It is never stored: such an account has role admin and
-// also_supervisor false.
-const RoleAdminOnly Role = "admin-only"
-
-// RoleChoices lists what an account can be, as the forms offer it. RoleAdmin as a choice is
-// an admin who is also a supervisor (what an admin was before need-to-see access).
-var RoleChoices = []Role{RoleCaseworker, RoleSupervisor, RoleAdmin, RoleAdminOnly}
-
-// Label is the role choice as people read it.
-func (r Role) Label() string {
-	switch r {
-	case RoleAdmin:
-		return "admin + supervisor"
-	case RoleAdminOnly:
-		return "admin only (no access to cases)"
-	}
-	return string(r)
-}
-
-// stored turns a role choice into what the users table keeps: the role and whether an admin
-// is also a supervisor.
-func (r Role) stored() (Role, bool) {
-	switch r {
-	case RoleAdmin:
-		return RoleAdmin, true
-	case RoleAdminOnly:
-		return RoleAdmin, false
-	}
-	return r, false
-}
-
-// ParseRole reads a role choice as people type it on the command line: caseworker,
-// supervisor, admin (= admin + supervisor), admin+supervisor, or admin-only.
-func ParseRole(s string) (Role, bool) {
-	norm := strings.NewReplacer(" ", "", "_", "-").Replace(strings.ToLower(strings.TrimSpace(s)))
-	switch norm {
-	case "caseworker", "supervisor":
-		return Role(norm), true
-	case "admin", "admin+supervisor", "admin,supervisor", "supervisor+admin", "supervisor,admin":
-		return RoleAdmin, true
-	case "admin-only", "adminonly":
-		return RoleAdminOnly, true
-	}
-	return "", false
-}
 
 // IsAdmin reports whether u manages accounts and settings.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }
