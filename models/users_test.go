@@ -120,30 +120,6 @@ func TestAuthenticateLimits(t *testing.T) {
 	}
 }
 
-func TestAPITokens(t *testing.T) {
-	s := openTest(t)
-	ctx := context.Background()
-	u := mkUser(t, s, "cw@example.org", RoleCaseworker)
-	tok, err := s.CreateToken(ctx, "cw@example.org", "bot")
-	if err != nil || !strings.HasPrefix(tok, "hmy_") {
-		t.Fatalf("token %q %v", tok, err)
-	}
-	got, err := s.TokenUser(ctx, tok)
-	if err != nil || got.ID != u.ID {
-		t.Fatalf("token user: %v %v", got, err)
-	}
-	if _, err := s.TokenUser(ctx, tok+"x"); !errors.Is(err, ErrUnauthenticated) {
-		t.Fatalf("wrong token: %v", err)
-	}
-	s.db.Model(&APIToken{}).Where("1=1").Update("revoked_at", time.Now())
-	if _, err := s.TokenUser(ctx, tok); !errors.Is(err, ErrUnauthenticated) {
-		t.Fatalf("revoked token: %v", err)
-	}
-	if _, err := s.CreateToken(ctx, "nobody@example.org", ""); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("token for nobody: %v", err)
-	}
-}
-
 func TestFindCallersByPhone(t *testing.T) {
 	s := openTest(t)
 	ctx := context.Background()
