@@ -439,6 +439,12 @@ func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*C
 	return s.getCase(s.rdb(ctx), actor, cs.ID)
 }
 
+// ReferenceCounter hands out the sequence numbers of case references, per year.
+type ReferenceCounter struct {
+	Year int `gorm:"primaryKey;autoIncrement:false"`
+	Last int
+}
+
 // nextReference hands out the next reference of the year the call was received in, e.g.
 // HL-2024-000123. It runs inside the write transaction, so numbers are never shared.
 func (s *Store) nextReference(tx *gorm.DB, received time.Time) (string, error) {
