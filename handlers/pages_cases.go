@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/models"
+	"himoya/views"
 )
 
 // caseForm is the case part of the intake and edit forms, as typed: a refused form comes
@@ -538,7 +539,7 @@ func (h *Handler) TransitionCase(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "move", To: in.To, Note: in.Note, Outcome: in.Outcome}, err)
 	}
 	h.flash(c, "Case "+cs.Reference+" is now "+cs.Status.Label())
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // AssignCase gives a case to a caseworker, or to another one (supervisors).
@@ -557,7 +558,7 @@ func (h *Handler) AssignCase(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "assign", Note: in.Note, Assignee: c.FormValue("assignee_id")}, err)
 	}
 	h.flash(c, "Case "+cs.Reference+" assigned to "+cs.Assignee.DisplayName())
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // AddNote adds a note to a case's timeline.
@@ -593,7 +594,7 @@ func (h *Handler) AddContact(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "call", Channel: in.Channel, ReceivedAt: in.ReceivedAt, Summary: in.Summary}, err)
 	}
 	h.flash(c, "Call added to the timeline")
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // caseEditPage is the form that edits a case's fields.
@@ -659,7 +660,7 @@ func (h *Handler) UpdateCase(c *fiber.Ctx) error {
 		return h.editFailed(c, n, f, version, asFieldErrors(err, bad), err)
 	}
 	h.flash(c, "Case saved")
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // editFailed shows the edit form again after a refused save: with the field messages (422),

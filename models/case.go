@@ -54,7 +54,8 @@ type Case struct {
 	Entries    []CaseEntry `gorm:"-"`
 }
 
-// URL is the case's page.
+// URL is the case's page. Pages and handlers use views.CaseURL; this stays only for the
+// dashboard's WaitingCase.URL (dashboard.go), and goes when the dashboard leaves models.
 func (c *Case) URL() string { return fmt.Sprintf("/cases/%d", c.ID) }
 
 // CategoryCodes lists the case's categories, the primary one first.
