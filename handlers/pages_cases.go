@@ -245,21 +245,15 @@ func (p caseListPage) PageURL(n int) string {
 	return "/cases?" + q.Encode()
 }
 
-// readCaseFilter reads the list's filters from the query or the search form. A page that
-// is not a number goes on as -1, which models refuses with a message.
+// readCaseFilter reads the list's filters from the query or the search form. A bad page
+// goes on to models, which refuses it with a message (pageNumber).
 func readCaseFilter(get func(string, ...string) string, search bool) models.CaseFilter {
 	f := models.CaseFilter{Status: get("status"), Category: get("category"), Region: get("region"),
 		Urgency: get("urgency"), Assignee: get("assignee"), From: get("from"), To: get("to"), Open: get("open") == "1"}
 	if search {
 		f.Q = get("q")
 	}
-	if v := get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			n = -1
-		}
-		f.Page = n
-	}
+	f.Page = pageNumber(get("page"))
 	return f
 }
 

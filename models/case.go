@@ -217,7 +217,8 @@ func (p *CasePage) Pages() int {
 const MaxPerPage = 200
 
 // checkPaging fills in the first page and the default page size when they are 0, and
-// refuses pages below 1 and sizes outside 1..MaxPerPage.
+// refuses pages below 1 and sizes outside 1..MaxPerPage. It is the one check of paging for
+// the pages and the API; handlers pass what is not a whole number as -1.
 func checkPaging(fe fieldErrors, page, perPage *int, defaultPerPage int) {
 	if *page == 0 {
 		*page = 1
@@ -226,10 +227,10 @@ func checkPaging(fe fieldErrors, page, perPage *int, defaultPerPage int) {
 		*perPage = defaultPerPage
 	}
 	if *page < 1 {
-		fe.add("page", "must be 1 or more")
+		fe.add("page", "must be a whole number, 1 or more")
 	}
 	if *perPage < 1 || *perPage > MaxPerPage {
-		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
+		fe.add("per_page", "must be a whole number from 1 to "+strconv.Itoa(MaxPerPage))
 	}
 }
 
