@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"mime"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -126,19 +125,7 @@ func (h *Handler) APIListCases(c *fiber.Ctx) error {
 	f := models.CaseFilter{Status: c.Query("status"), Category: c.Query("category"), Region: c.Query("region"),
 		Urgency: c.Query("urgency"), Assignee: c.Query("assignee"), From: c.Query("from"), To: c.Query("to"),
 		Q: c.Query("q"), Open: c.QueryBool("open")}
-	bad := map[string]string{}
-	for name, dst := range map[string]*int{"page": &f.Page, "per_page": &f.PerPage} {
-		if v := c.Query(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				bad[name] = "must be a whole number, 1 or more"
-			}
-			*dst = n
-		}
-	}
-	if len(bad) > 0 {
-		return &models.ValidationError{Fields: bad}
-	}
+	f.Page, f.PerPage = pageNumber(c.Query("page")), pageNumber(c.Query("per_page"))
 	p, err := h.Store.ListCases(c.UserContext(), CurrentUser(c), f)
 	if err != nil {
 		return err

@@ -121,6 +121,20 @@ func (h *Handler) Readyz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
 }
 
+// pageNumber reads a page number or page size from a query or form value for models, which
+// refuses a bad one with a message (the one check, for pages and the API alike): "" is 0,
+// which models takes as the default, and anything but a whole number of 1 or more is -1.
+func pageNumber(v string) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return -1
+	}
+	return n
+}
+
 // neighbours gives the pages before and after page of a list of pages pages (0: none).
 func neighbours(page, pages int) (prev, next int) {
 	if page > 1 {

@@ -1,14 +1,13 @@
 package handlers
 
 import (
-	"himoya/views"
-
 	"bytes"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/models"
+	"himoya/views"
 )
 
 // formID reads an id from a hidden field or a select; a value that is not a number is a
@@ -43,7 +42,7 @@ func (h *Handler) RestrictCase(c *fiber.Ctx) error {
 	} else {
 		h.flash(c, "Case "+cs.Reference+" is no longer restricted")
 	}
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // ShareCase lets a caseworker see a case that is not theirs (supervisors).

@@ -59,8 +59,8 @@ func (p auditPage) CSVURL() string {
 func (p auditPage) IsActor(id uint) bool { return p.Filter.ActorID == id }
 
 // readAuditFilter reads the log's filters from the query. The actor and kind come from
-// selects, so ids that are not numbers are a tampered request; a bad page goes on as -1,
-// which models refuses with a message.
+// selects, so ids that are not numbers are a tampered request; a bad page goes on to models,
+// which refuses it with a message (pageNumber).
 func readAuditFilter(c *fiber.Ctx) (models.AuditFilter, error) {
 	f := models.AuditFilter{Action: c.Query("action"), Object: c.Query("object"), From: c.Query("from"), To: c.Query("to")}
 	for k, dst := range map[string]*uint{"actor": &f.ActorID, "object_id": &f.ObjectID} {
@@ -72,13 +72,7 @@ func readAuditFilter(c *fiber.Ctx) (models.AuditFilter, error) {
 			*dst = uint(n)
 		}
 	}
-	if v := c.Query("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			n = -1
-		}
-		f.Page = n
-	}
+	f.Page = pageNumber(c.Query("page"))
 	return f, nil
 }
 

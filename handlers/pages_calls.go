@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/models"
+	"himoya/views"
 )
 
 // Ways the intake form can save a call.
@@ -200,7 +201,7 @@ func (h *Handler) openCase(c *fiber.Ctx, f callForm) error {
 		return err
 	}
 	h.flash(c, "Case "+cs.Reference+" opened")
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // logCall saves the call on an earlier case of the caller, or on its own.

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/models"
+	"himoya/views"
 )
 
 // caseForm is the case part of the intake and edit forms, as typed: a refused form comes
@@ -244,21 +245,15 @@ func (p caseListPage) PageURL(n int) string {
 	return "/cases?" + q.Encode()
 }
 
-// readCaseFilter reads the list's filters from the query or the search form. A page that
-// is not a number goes on as -1, which models refuses with a message.
+// readCaseFilter reads the list's filters from the query or the search form. A bad page
+// goes on to models, which refuses it with a message (pageNumber).
 func readCaseFilter(get func(string, ...string) string, search bool) models.CaseFilter {
 	f := models.CaseFilter{Status: get("status"), Category: get("category"), Region: get("region"),
 		Urgency: get("urgency"), Assignee: get("assignee"), From: get("from"), To: get("to"), Open: get("open") == "1"}
 	if search {
 		f.Q = get("q")
 	}
-	if v := get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			n = -1
-		}
-		f.Page = n
-	}
+	f.Page = pageNumber(get("page"))
 	return f
 }
 
@@ -538,7 +533,7 @@ func (h *Handler) TransitionCase(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "move", To: in.To, Note: in.Note, Outcome: in.Outcome}, err)
 	}
 	h.flash(c, "Case "+cs.Reference+" is now "+cs.Status.Label())
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // AssignCase gives a case to a caseworker, or to another one (supervisors).
@@ -557,7 +552,7 @@ func (h *Handler) AssignCase(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "assign", Note: in.Note, Assignee: c.FormValue("assignee_id")}, err)
 	}
 	h.flash(c, "Case "+cs.Reference+" assigned to "+cs.Assignee.DisplayName())
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // AddNote adds a note to a case's timeline.
@@ -593,7 +588,7 @@ func (h *Handler) AddContact(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "call", Channel: in.Channel, ReceivedAt: in.ReceivedAt, Summary: in.Summary}, err)
 	}
 	h.flash(c, "Call added to the timeline")
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // caseEditPage is the form that edits a case's fields.
@@ -659,7 +654,7 @@ func (h *Handler) UpdateCase(c *fiber.Ctx) error {
 		return h.editFailed(c, n, f, version, asFieldErrors(err, bad), err)
 	}
 	h.flash(c, "Case saved")
-	return seeOther(c, cs.URL())
+	return seeOther(c, views.CaseURL(cs.ID))
 }
 
 // editFailed shows the edit form again after a refused save: with the field messages (422),

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,53 +19,6 @@ import (
 //
 // Caseworkers see the cases assigned to them, the unassigned queue (except restricted cases)
 // and the cases a supervisor shared with them; supervisors see every case.
-
-// RoleAdminOnly names, in forms and on the command line, an admin who does not work on cases
-// and so cannot open them. It is never stored: such an account has role admin and
-// also_supervisor false.
-const RoleAdminOnly Role = "admin-only"
-
-// RoleChoices lists what an account can be, as the forms offer it. RoleAdmin as a choice is
-// an admin who is also a supervisor (what an admin was before need-to-see access).
-var RoleChoices = []Role{RoleCaseworker, RoleSupervisor, RoleAdmin, RoleAdminOnly}
-
-// Label is the role choice as people read it.
-func (r Role) Label() string {
-	switch r {
-	case RoleAdmin:
-		return "admin + supervisor"
-	case RoleAdminOnly:
-		return "admin only (no access to cases)"
-	}
-	return string(r)
-}
-
-// stored turns a role choice into what the users table keeps: the role and whether an admin
-// is also a supervisor.
-func (r Role) stored() (Role, bool) {
-	switch r {
-	case RoleAdmin:
-		return RoleAdmin, true
-	case RoleAdminOnly:
-		return RoleAdmin, false
-	}
-	return r, false
-}
-
-// ParseRole reads a role choice as people type it on the command line: caseworker,
-// supervisor, admin (= admin + supervisor), admin+supervisor, or admin-only.
-func ParseRole(s string) (Role, bool) {
-	norm := strings.NewReplacer(" ", "", "_", "-").Replace(strings.ToLower(strings.TrimSpace(s)))
-	switch norm {
-	case "caseworker", "supervisor":
-		return Role(norm), true
-	case "admin", "admin+supervisor", "admin,supervisor", "supervisor+admin", "supervisor,admin":
-		return RoleAdmin, true
-	case "admin-only", "adminonly":
-		return RoleAdminOnly, true
-	}
-	return "", false
-}
 
 // IsAdmin reports whether u manages accounts and settings.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }
@@ -271,43 +223,4 @@ func onlyRestricted(present map[string]bool) bool {
 		}
 	}
 	return present["restricted"]
-}
-
-// Frozen structs of migration 8.
-type (
-	m8User struct {
-		AlsoSupervisor bool `gorm:"not null;default:false"`
-	}
-	m8Case struct {
-		Restricted bool `gorm:"not null;default:false"`
-	}
-	m8CaseShare struct {
-		CaseID     uint    `gorm:"primaryKey;autoIncrement:false"`
-		Case       *m1Case `gorm:"constraint:OnDelete:CASCADE"`
-		UserID     uint    `gorm:"primaryKey;autoIncrement:false;index"`
-		User       *m1User `gorm:"constraint:OnDelete:CASCADE"`
-		SharedByID uint    `gorm:"not null"`
-		CreatedAt  time.Time
-	}
-)
-
-func (m8User) TableName() string      { return "users" }
-func (m8Case) TableName() string      { return "cases" }
-func (m8CaseShare) TableName() string { return "case_shares" }
-
-// migrate0008 gives accounts a role on cases apart from being an admin, lets cases be
-// restricted and shared. Existing admins become admins and supervisors, so that no hotline
-// loses sight of its cases on upgrade.
-func migrate0008(tx *gorm.DB) error {
-	m := tx.Migrator()
-	if err := m.AddColumn(&m8User{}, "AlsoSupervisor"); err != nil {
-		return err
-	}
-	if err := tx.Exec("UPDATE users SET also_supervisor = ? WHERE role = ?", true, "admin").Error; err != nil {
-		return err
-	}
-	if err := m.AddColumn(&m8Case{}, "Restricted"); err != nil {
-		return err
-	}
-	return m.CreateTable(&m8CaseShare{})
 }

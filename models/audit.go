@@ -58,8 +58,8 @@ var AuditActions = []string{
 	AuditCaseMove, AuditCaseAssign, AuditCaseNote, AuditContact, AuditUserCreate, AuditUserUpdate,
 	AuditUserPassword, AuditExport, AuditCaseShare, AuditCaseUnshare, AuditTokenCreate, AuditTokenRevoke,
 	AuditRetentionRun, AuditRetentionErase, AuditCallerForget, // retention.go
-	AuditCallerView, AuditCallerUpdate, AuditCallerLookup, // callers.go
-	AuditCaseList, // cases.go
+	AuditCallerView, AuditCallerUpdate, AuditCallerLookup, // caller.go
+	AuditCaseList, // case.go
 }
 
 // Kinds of record an audit entry names.

@@ -262,11 +262,3 @@ func (e *AuditEntry) Record() string {
 	}
 	return e.Object + " " + strconv.FormatUint(uint64(*e.ObjectID), 10)
 }
-
-// URL is the page of the record an entry is about, when it has one.
-func (e *AuditEntry) URL() string {
-	if e.Object == ObjectCase && e.ObjectID != nil {
-		return "/cases/" + strconv.FormatUint(uint64(*e.ObjectID), 10)
-	}
-	return ""
-}

@@ -20,9 +20,12 @@ func TestImportDirection(t *testing.T) {
 		banned []string
 	}{
 		{".", []string{"himoya/", "encoding/csv", "html/template", "text/template", "github.com/xuri/excelize",
-			"github.com/go-pdf/fpdf", "golang.org/x/image", "github.com/gofiber/"}},
+			"github.com/go-pdf/fpdf", "golang.org/x/image", "github.com/gofiber/", "image/", "github.com/boombuler/barcode",
+			"net/http"}},
 		{"stats", []string{"himoya/views", "himoya/handlers", "himoya/app", "himoya/models/demo", "github.com/gofiber/", "encoding/csv", "github.com/xuri/excelize", "github.com/go-pdf/fpdf"}},
 		{"demo", []string{"himoya/views", "himoya/handlers", "himoya/app", "github.com/gofiber/"}},
+		{"../views", []string{"himoya/handlers", "himoya/app", "github.com/gofiber/fiber"}},
+		{"../handlers", []string{"himoya/app"}},
 	} {
 		files, err := filepath.Glob(filepath.Join(tc.dir, "*.go"))
 		if err != nil || len(files) == 0 {

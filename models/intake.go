@@ -389,21 +389,33 @@ func (s *Store) checkCall(tx *gorm.DB, actor *User, fe fieldErrors, now time.Tim
 	return c, nil
 }
 
+// takeCall is the opening CreateCase and LogContact share. Only an account that works on
+// cases takes calls; in one write transaction, the call's time, channel and caller are
+// checked (checkCall, their errors gathered in fe), then rest records what the call is
+// about, adding its own errors to fe.
+func (s *Store) takeCall(ctx context.Context, actor *User, receivedAt, channel string, caller CallerInput,
+	rest func(tx *gorm.DB, fe fieldErrors, now time.Time, c *checkedCall) error) error {
+	if !actor.WorksOnCases() {
+		return ErrForbidden
+	}
+	return s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		fe := fieldErrors{}
+		now := s.now()
+		c, err := s.checkCall(tx, actor, fe, now, receivedAt, channel, caller)
+		if err != nil {
+			return err
+		}
+		return rest(tx, fe, now, c)
+	})
+}
+
 // CreateCase records a call that opens a new case: the caller, the case in status new with a
 // fresh reference, the call as its first contact and the opening in its timeline, in one
 // transaction.
 func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*Case, error) {
-	if !actor.WorksOnCases() {
-		return nil, ErrForbidden
-	}
 	var cs *Case
-	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		fe := fieldErrors{}
-		now := s.now()
-		c, err := s.checkCall(tx, actor, fe, now, in.ReceivedAt, in.Channel, in.Caller)
-		if err != nil {
-			return err
-		}
+	err := s.takeCall(ctx, actor, in.ReceivedAt, in.Channel, in.Caller, func(tx *gorm.DB, fe fieldErrors, now time.Time, c *checkedCall) error {
+		var err error
 		tax, received, channel := c.tax, c.received, c.channel
 		cs = &Case{Status: StatusNew, Version: 1, OpenedByID: actor.ID}
 		var changed []string
@@ -439,6 +451,12 @@ func (s *Store) CreateCase(ctx context.Context, actor *User, in IntakeInput) (*C
 	return s.getCase(s.rdb(ctx), actor, cs.ID)
 }
 
+// ReferenceCounter hands out the sequence numbers of case references, per year.
+type ReferenceCounter struct {
+	Year int `gorm:"primaryKey;autoIncrement:false"`
+	Last int
+}
+
 // nextReference hands out the next reference of the year the call was received in, e.g.
 // HL-2024-000123. It runs inside the write transaction, so numbers are never shared.
 func (s *Store) nextReference(tx *gorm.DB, received time.Time) (string, error) {
@@ -459,17 +477,9 @@ func (s *Store) nextReference(tx *gorm.DB, received time.Time) (string, error) {
 
 // LogContact records a call on its own (information only) or as a follow-up on a case.
 func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*Contact, error) {
-	if !actor.WorksOnCases() {
-		return nil, ErrForbidden
-	}
 	var ct *Contact
-	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		fe := fieldErrors{}
-		now := s.now()
-		c, err := s.checkCall(tx, actor, fe, now, in.ReceivedAt, in.Channel, in.Caller)
-		if err != nil {
-			return err
-		}
+	err := s.takeCall(ctx, actor, in.ReceivedAt, in.Channel, in.Caller, func(tx *gorm.DB, fe fieldErrors, now time.Time, c *checkedCall) error {
+		var err error
 		tax, received, channel := c.tax, c.received, c.channel
 		summary := longTextField(fe, "summary", in.Summary, maxSummary)
 		category := termField(fe, tax, KindCategory, "category", in.Category, "")

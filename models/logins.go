@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -218,51 +217,4 @@ func browserName(ua string) string {
 		return b
 	}
 	return os
-}
-
-// API token limits: failed token uses counted over tokenWindow per address.
-const (
-	tokenWindow             = 15 * time.Minute
-	maxTokenFailsPerAddress = 20
-)
-
-// TokenFailure records a request with a bad API token, so that the limit on guessing tokens
-// holds across restarts and instances.
-type TokenFailure struct {
-	ID uint
-	IP string
-	At time.Time
-}
-
-// TokenUserFrom is TokenUser for a request from address ip. The token is checked first (a
-// hash lookup) and a valid one always passes, whatever the address did: a 256-bit token
-// cannot be guessed, so the limit exists only to slow scanning, and must never lock out the
-// good clients that share an address with a bad one (an office behind one NAT, everyone
-// behind a reverse proxy). A bad token (unknown, revoked, of a deactivated account) counts
-// against the address, and past maxTokenFailsPerAddress within tokenWindow gets
-// ErrRateLimited instead of ErrUnauthenticated. Like every limit, it counts and records in
-// one write transaction, so bad tokens sent at once cannot slip past it.
-func (s *Store) TokenUserFrom(ctx context.Context, tok, ip string) (*User, error) {
-	u, err := s.TokenUser(ctx, tok)
-	if !errors.Is(err, ErrUnauthenticated) {
-		return u, err
-	}
-	limited := false
-	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&TokenFailure{}).Where("ip = ? AND at > ?", ip, s.now().Add(-tokenWindow)).Count(&n).Error; err != nil {
-			return err
-		}
-		if limited = n >= maxTokenFailsPerAddress; limited {
-			return nil
-		}
-		return tx.Create(&TokenFailure{IP: ip, At: s.now()}).Error
-	})
-	switch {
-	case err != nil:
-		return nil, err
-	case limited:
-		return nil, ErrRateLimited
-	}
-	return nil, ErrUnauthenticated
 }

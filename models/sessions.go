@@ -112,60 +112,6 @@ func (s *Store) PurgeSessions(ctx context.Context) error {
 	return db.Where("at < ?", now.Add(-loginWindow)).Delete(&LoginFailure{}).Error
 }
 
-// APIToken lets a program (telephony, a messenger bot) act as a user on the JSON API.
-// Only the SHA-256 of the token is stored.
-type APIToken struct {
-	ID         uint
-	UserID     uint
-	User       *User
-	Hash       string
-	Prefix     string // the token's first characters, kept to recognise and revoke it
-	Name       string
-	Role       Role // what requests made with the token act as: at most the account's role
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
-}
-
-// tokenPrefix marks himoya's API tokens so that a leaked one is easy to recognise.
-const tokenPrefix = "hmy_"
-
-// CreateToken makes a new API token, with the account's own role on cases, for the account
-// with this e-mail and returns it. It is shown once: only its hash is kept.
-func (s *Store) CreateToken(ctx context.Context, email, name string) (string, error) {
-	tok, _, err := s.CreateTokenWithRole(ctx, email, name, "")
-	return tok, err
-}
-
-// TokenUser returns the user an API token acts for, with the token's role (see tokenActor).
-// A revoked token, or one of a deactivated account, gives ErrUnauthenticated.
-func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
-	if tok == "" {
-		return nil, ErrUnauthenticated
-	}
-	var t APIToken
-	err := s.rdb(ctx).Preload("User").Where("hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrUnauthenticated
-	} else if err != nil {
-		return nil, err
-	}
-	if t.User == nil || !t.User.Active {
-		return nil, ErrUnauthenticated
-	}
-	actor, err := tokenActor(&t)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
-		if err := s.wdb(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
-			return nil, err
-		}
-	}
-	return actor, nil
-}
-
 // Setting is a value the instance keeps for itself (e.g. the key of its CSRF tokens).
 type Setting struct {
 	Key   string `gorm:"primaryKey"`

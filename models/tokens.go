@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -12,6 +13,60 @@ import (
 // API tokens carry a role, at most their account's: a telephony integration that only logs
 // calls gets a caseworker's token even when it was made by a supervisor. A request made with
 // a token acts with the token's role (see TokenUser).
+
+// APIToken lets a program (telephony, a messenger bot) act as a user on the JSON API.
+// Only the SHA-256 of the token is stored.
+type APIToken struct {
+	ID         uint
+	UserID     uint
+	User       *User
+	Hash       string
+	Prefix     string // the token's first characters, kept to recognise and revoke it
+	Name       string
+	Role       Role // what requests made with the token act as: at most the account's role
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// tokenPrefix marks himoya's API tokens so that a leaked one is easy to recognise.
+const tokenPrefix = "hmy_"
+
+// CreateToken makes a new API token, with the account's own role on cases, for the account
+// with this e-mail and returns it. It is shown once: only its hash is kept.
+func (s *Store) CreateToken(ctx context.Context, email, name string) (string, error) {
+	tok, _, err := s.CreateTokenWithRole(ctx, email, name, "")
+	return tok, err
+}
+
+// TokenUser returns the user an API token acts for, with the token's role (see tokenActor).
+// A revoked token, or one of a deactivated account, gives ErrUnauthenticated.
+func (s *Store) TokenUser(ctx context.Context, tok string) (*User, error) {
+	if tok == "" {
+		return nil, ErrUnauthenticated
+	}
+	var t APIToken
+	err := s.rdb(ctx).Preload("User").Where("hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrUnauthenticated
+	} else if err != nil {
+		return nil, err
+	}
+	if t.User == nil || !t.User.Active {
+		return nil, ErrUnauthenticated
+	}
+	actor, err := tokenActor(&t)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchEvery {
+		if err := s.wdb(ctx).Model(&APIToken{}).Where("id = ?", t.ID).Update("last_used_at", now).Error; err != nil {
+			return nil, err
+		}
+	}
+	return actor, nil
+}
 
 // tokenShown is how many characters of a token are kept in clear (its prefix, e.g.
 // "hmy_Ab3d"), so that a token can be recognised in a list and revoked. The rest (232 bits of
@@ -142,27 +197,49 @@ func (s *Store) RevokeToken(ctx context.Context, id uint, prefix string) (*APITo
 
 func itoa(n uint) string { return strconv.FormatUint(uint64(n), 10) }
 
-// m9APIToken is what migration 9 adds to api_tokens.
-type m9APIToken struct {
-	Role   string `gorm:"size:20;not null;default:''"`
-	Prefix string `gorm:"size:16;not null;default:'';index"`
+// API token limits: failed token uses counted over tokenWindow per address.
+const (
+	tokenWindow             = 15 * time.Minute
+	maxTokenFailsPerAddress = 20
+)
+
+// TokenFailure records a request with a bad API token, so that the limit on guessing tokens
+// holds across restarts and instances.
+type TokenFailure struct {
+	ID uint
+	IP string
+	At time.Time
 }
 
-func (m9APIToken) TableName() string { return "api_tokens" }
-
-// migrate0009 gives API tokens a role and a recognisable prefix. Existing tokens keep acting
-// as their account did: with its role on cases (admins are supervisors since migration 8), or
-// as an admin for an account with none. Their prefix is unknown (only hashes were kept): they
-// are revoked by id.
-func migrate0009(tx *gorm.DB) error {
-	m := tx.Migrator()
-	for _, col := range []string{"Role", "Prefix"} {
-		if err := m.AddColumn(&m9APIToken{}, col); err != nil {
+// TokenUserFrom is TokenUser for a request from address ip. The token is checked first (a
+// hash lookup) and a valid one always passes, whatever the address did: a 256-bit token
+// cannot be guessed, so the limit exists only to slow scanning, and must never lock out the
+// good clients that share an address with a bad one (an office behind one NAT, everyone
+// behind a reverse proxy). A bad token (unknown, revoked, of a deactivated account) counts
+// against the address, and past maxTokenFailsPerAddress within tokenWindow gets
+// ErrRateLimited instead of ErrUnauthenticated. Like every limit, it counts and records in
+// one write transaction, so bad tokens sent at once cannot slip past it.
+func (s *Store) TokenUserFrom(ctx context.Context, tok, ip string) (*User, error) {
+	u, err := s.TokenUser(ctx, tok)
+	if !errors.Is(err, ErrUnauthenticated) {
+		return u, err
+	}
+	limited := false
+	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&TokenFailure{}).Where("ip = ? AND at > ?", ip, s.now().Add(-tokenWindow)).Count(&n).Error; err != nil {
 			return err
 		}
+		if limited = n >= maxTokenFailsPerAddress; limited {
+			return nil
+		}
+		return tx.Create(&TokenFailure{IP: ip, At: s.now()}).Error
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case limited:
+		return nil, ErrRateLimited
 	}
-	return tx.Exec(`UPDATE api_tokens SET role = COALESCE((SELECT CASE
-			WHEN u.role = 'admin' AND u.also_supervisor THEN 'supervisor'
-			ELSE u.role END FROM users u WHERE u.id = api_tokens.user_id), 'caseworker')
-		WHERE role = ''`).Error
+	return nil, ErrUnauthenticated
 }

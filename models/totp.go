@@ -1,13 +1,11 @@
 package models
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base32"
 	"errors"
-	"image/png"
 	"strings"
 	"time"
 
@@ -36,8 +34,6 @@ const (
 	recoveryCodeCount = 10
 	// pendingLoginAge bounds the time between the password and the code.
 	pendingLoginAge = 5 * time.Minute
-	// qrSize is the side of the enrolment QR code image, in pixels.
-	qrSize = 240
 )
 
 var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
@@ -92,15 +88,16 @@ func (s *Store) MustEnrolTwoFactor(u *User) bool {
 }
 
 // Enrolment is what the two-factor page shows: whether it is on, and a secret to set up (or
-// to replace the current one with), as text and as a QR code.
+// to replace the current one with), as text and as the otpauth:// address an authenticator
+// app scans (views.QRCodePNG draws it).
 type Enrolment struct {
 	Enabled      bool
 	Required     bool
 	RecoveryLeft int64
 	// Secret is the pending secret in base32, for typing into an app by hand.
 	Secret string
-	// QRPNG is a PNG image of the otpauth:// address of the secret, made here (no network).
-	QRPNG []byte
+	// OTPAuthURL is the otpauth:// address of the pending secret, issuer and account.
+	OTPAuthURL string
 }
 
 // StartEnrolment returns u's two-factor state and a pending secret to set up: the one already
@@ -132,30 +129,22 @@ func (s *Store) StartEnrolment(ctx context.Context, u *User) (*Enrolment, error)
 	if err != nil {
 		return nil, err
 	}
-	en.QRPNG, err = qrCode(u.Email, en.Secret)
+	en.OTPAuthURL, err = otpauthURL(u.Email, en.Secret)
 	return en, err
 }
 
-// qrCode draws the otpauth:// address of a secret as a PNG image.
-func qrCode(account, secret string) ([]byte, error) {
+// otpauthURL is the otpauth:// address of a base32 secret for account.
+func otpauthURL(account, secret string) (string, error) {
 	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: totpIssuer, AccountName: account, Period: totpPeriod,
 		Secret: raw, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	img, err := key.Image(qrSize, qrSize)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return key.String(), nil
 }
 
 // ConfirmEnrolment turns two-factor login on for u (or replaces their authenticator) once

@@ -17,44 +17,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// Role is what an account may do. The roles on cases are ranked: a supervisor may do all a
-// caseworker may. Admin is apart: admins manage accounts and settings and read cases only when
-// they are also supervisors (User.AlsoSupervisor; see access.go). Ask User.Can, not the Role
-// field, what an account may do.
-type Role string
-
-// The roles.
-const (
-	RoleCaseworker Role = "caseworker"
-	RoleSupervisor Role = "supervisor"
-	RoleAdmin      Role = "admin"
-)
-
-// Roles lists every role an account row can hold, lowest first.
-var Roles = []Role{RoleCaseworker, RoleSupervisor, RoleAdmin}
-
-func (r Role) rank() int {
-	for i, x := range Roles {
-		if x == r {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-// Valid reports whether r is one of Roles or RoleAdminOnly (what forms may ask for).
-func (r Role) Valid() bool { return r.rank() > 0 || r == RoleAdminOnly }
-
-// AtLeast reports whether r ranks at or above min among the roles on cases. Admin ranks
-// with no other role: it is at least admin only, and is not at least supervisor (an admin who
-// is also a supervisor is so by User.AlsoSupervisor, which User.Can reads).
-func (r Role) AtLeast(min Role) bool {
-	if r == RoleAdmin || min == RoleAdmin {
-		return r == min
-	}
-	return r.rank() > 0 && r.rank() >= min.rank()
-}
-
 // User is a person who works with himoya: a caseworker, supervisor or admin.
 type User struct {
 	ID             uint   `json:"-"`

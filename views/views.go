@@ -62,5 +62,8 @@ func Funcs(loc *time.Location) template.FuncMap {
 		"add":   func(a, b int) int { return a + b },
 		"sub":   func(a, b int) int { return a - b },
 		"lines": func(s string) []string { return strings.Split(s, "\n") },
+		// caseURL is the page of a case, by id; recordURL the page an audit entry is about.
+		"caseURL":   CaseURL,
+		"recordURL": RecordURL,
 	}
 }

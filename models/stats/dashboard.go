@@ -82,9 +82,6 @@ type WaitingCase struct {
 	IsOverdue       bool
 }
 
-// URL is the case's page.
-func (w WaitingCase) URL() string { return (&models.Case{ID: w.ID}).URL() }
-
 // Workload is one caseworker's open cases.
 type Workload struct {
 	UserID   uint

@@ -3,10 +3,28 @@ package models
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
+
+// Caller is a person who called or on whose behalf someone called.
+type Caller struct {
+	ID          uint      `json:"id"`
+	Name        Personal  `json:"name"`
+	Phone       Personal  `json:"phone"`
+	PhoneIndex  string    `json:"-"`
+	Citizenship string    `json:"citizenship"`
+	Language    string    `json:"language"`
+	SafeToCall  bool      `json:"safe_to_call"`
+	SafeContact Personal  `json:"safe_contact"` // how to reach them safely, e.g. "only WhatsApp, after 8 pm"
+	CreatedAt   time.Time `json:"-"`
+	UpdatedAt   time.Time `json:"-"`
+	// ErasedAt is when retention or "forget this person" erased the personal fields.
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
+}
 
 // Audit actions on callers (caller.forget is in retention.go).
 const (
@@ -142,4 +160,50 @@ func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpd
 		return nil, err
 	}
 	return c, nil
+}
+
+// CallerMatch is a caller on record with the given phone and their earlier cases.
+type CallerMatch struct {
+	Caller Caller
+	Cases  []Case
+	// Calls counts every call from this caller, with or without a case.
+	Calls int64
+}
+
+// FindCallers finds the callers on record with this phone number, and their cases, for a
+// caseworker taking a call from someone who called before.
+func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]CallerMatch, error) {
+	if !u.WorksOnCases() {
+		return nil, ErrForbidden
+	}
+	idx := phoneIndex(s.keys, phone)
+	if idx == "" {
+		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "enter a phone number with its country code"}}
+	}
+	db := s.rdb(ctx)
+	var callers []Caller
+	if err := db.Where("phone_index = ?", idx).Order("id DESC").Limit(20).Find(&callers).Error; err != nil {
+		return nil, err
+	}
+	out := make([]CallerMatch, 0, len(callers))
+	for _, c := range callers {
+		m := CallerMatch{Caller: c}
+		err := db.Preload("Assignee").Preload("Shares").Scopes(notHidden(u)).
+			Where("cases.caller_id = ? OR cases.id IN (SELECT case_id FROM contacts WHERE caller_id = ?)", c.ID, c.ID).
+			Order("received_at DESC").Limit(20).Find(&m.Cases).Error
+		if err != nil {
+			return nil, err
+		}
+		if err := db.Model(&Contact{}).Scopes(callsNotHidden(u)).Where("caller_id = ?", c.ID).Count(&m.Calls).Error; err != nil {
+			return nil, err
+		}
+		if len(m.Cases) == 0 && m.Calls == 0 {
+			continue // all that is on record about this caller is in cases restricted away from u
+		}
+		out = append(out, m)
+	}
+	if err := s.RecordRead(ctx, u, AuditCallerLookup, ObjectCaller, "matches="+strconv.Itoa(len(out))); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -6,6 +6,16 @@ import (
 	"time"
 )
 
+// Event is a named happening that many calls are about, e.g. "Raid at Viktoria market".
+type Event struct {
+	ID        uint      `json:"id"`
+	Name      string    `json:"name"`
+	StartsOn  time.Time `json:"starts_on"`
+	Region    string    `json:"region"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"-"`
+}
+
 // ListEvents lists the named events, newest first; active only when activeOnly.
 func (s *Store) ListEvents(ctx context.Context, activeOnly bool) ([]Event, error) {
 	var evs []Event

@@ -11,6 +11,123 @@ import (
 	"gorm.io/gorm"
 )
 
+// Case is a matter the hotline works on until it is resolved and closed.
+type Case struct {
+	ID             uint
+	Reference      string
+	Status         Status
+	Version        int
+	Category       string
+	Categories     []CaseCategory
+	Summary        Personal
+	Region         string
+	City           string
+	PlaceType      string
+	Perpetrator    string
+	PeopleAffected int
+	IncidentAt     *time.Time
+	Urgency        Urgency
+	AssigneeID     *uint
+	Assignee       *User
+	Outcome        string
+	EventID        *uint
+	Event          *Event
+	CallerID       *uint
+	Caller         *Caller
+	OpenedByID     uint
+	ReceivedAt     time.Time
+	AssignedAt     *time.Time
+	ResolvedAt     *time.Time
+	ClosedAt       *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// ErasedAt is when the personal text of the case was erased (retention or "forget this
+	// person"); the other fields, which the reports count, are kept.
+	ErasedAt *time.Time
+	// Restricted cases are seen only by their assignee, the people they are shared with, and
+	// supervisors (see canSee).
+	Restricted bool
+	Shares     []CaseShare
+	Documents  []CaseDocument
+	Contacts   []Contact   `gorm:"-"`
+	Entries    []CaseEntry `gorm:"-"`
+}
+
+// CategoryCodes lists the case's categories, the primary one first.
+func (c *Case) CategoryCodes() []string {
+	out := []string{c.Category}
+	for _, x := range c.Categories {
+		if x.Code != c.Category {
+			out = append(out, x.Code)
+		}
+	}
+	return out
+}
+
+// CaseCategory links a case to each of its categories, the primary one included.
+type CaseCategory struct {
+	CaseID uint   `gorm:"primaryKey;autoIncrement:false"`
+	Code   string `gorm:"primaryKey"`
+}
+
+// CaseDocument records what happened to one of the person's documents.
+type CaseDocument struct {
+	ID       uint   `json:"-"`
+	CaseID   uint   `json:"-"`
+	Document string `json:"document"`
+	Status   string `json:"status"`
+}
+
+// Kinds of timeline entries.
+const (
+	EntryOpened = "opened"
+	EntryStatus = "status"
+	EntryAssign = "assign"
+	EntryNote   = "note"
+	EntryEdit   = "edit"
+)
+
+// CaseEntry is one step of a case's history: who, when, what and why.
+type CaseEntry struct {
+	ID         uint
+	CaseID     uint
+	Kind       string
+	FromStatus Status
+	ToStatus   Status
+	Outcome    string
+	Note       Personal
+	Fields     string // names of the fields an edit changed; never their values
+	AssigneeID *uint
+	Assignee   *User
+	UserID     uint
+	User       *User
+	At         time.Time
+}
+
+// Urgency is how fast a case needs someone.
+type Urgency string
+
+// The urgencies, most urgent first.
+const (
+	UrgencyCritical Urgency = "critical" // in custody now, appeal deadline running, risk of abduction
+	UrgencyHigh     Urgency = "high"
+	UrgencyNormal   Urgency = "normal"
+)
+
+// Urgencies lists the urgencies, most urgent first.
+var Urgencies = []Urgency{UrgencyCritical, UrgencyHigh, UrgencyNormal}
+
+// Valid reports whether u is one of Urgencies.
+func (u Urgency) Valid() bool {
+	return u == UrgencyCritical || u == UrgencyHigh || u == UrgencyNormal
+}
+
+// Documents that police and others confiscate, tear, destroy or withhold.
+var (
+	DocumentKinds    = []string{"work_permit", "passport", "registration", "migration_card", "residence_permit", "other"}
+	DocumentStatuses = []string{"confiscated", "torn", "destroyed", "withheld"}
+)
+
 // canSee and visible, who may see which case, are in access.go.
 
 // GetCase loads a case with its caller, categories, documents, calls and timeline, to show
@@ -95,7 +212,8 @@ func (p *CasePage) Pages() int {
 const MaxPerPage = 200
 
 // checkPaging fills in the first page and the default page size when they are 0, and
-// refuses pages below 1 and sizes outside 1..MaxPerPage.
+// refuses pages below 1 and sizes outside 1..MaxPerPage. It is the one check of paging for
+// the pages and the API; handlers pass what is not a whole number as -1.
 func checkPaging(fe fieldErrors, page, perPage *int, defaultPerPage int) {
 	if *page == 0 {
 		*page = 1
@@ -104,10 +222,10 @@ func checkPaging(fe fieldErrors, page, perPage *int, defaultPerPage int) {
 		*perPage = defaultPerPage
 	}
 	if *page < 1 {
-		fe.add("page", "must be 1 or more")
+		fe.add("page", "must be a whole number, 1 or more")
 	}
 	if *perPage < 1 || *perPage > MaxPerPage {
-		fe.add("per_page", "must be from 1 to "+strconv.Itoa(MaxPerPage))
+		fe.add("per_page", "must be a whole number from 1 to "+strconv.Itoa(MaxPerPage))
 	}
 }
 
@@ -635,51 +753,18 @@ func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) erro
 	})
 }
 
-// CallerMatch is a caller on record with the given phone and their earlier cases.
-type CallerMatch struct {
-	Caller Caller
-	Cases  []Case
-	// Calls counts every call from this caller, with or without a case.
-	Calls int64
-}
-
-// FindCallers finds the callers on record with this phone number, and their cases, for a
-// caseworker taking a call from someone who called before.
-func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]CallerMatch, error) {
-	if !u.WorksOnCases() {
-		return nil, ErrForbidden
-	}
-	idx := phoneIndex(s.keys, phone)
-	if idx == "" {
-		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "enter a phone number with its country code"}}
-	}
-	db := s.rdb(ctx)
-	var callers []Caller
-	if err := db.Where("phone_index = ?", idx).Order("id DESC").Limit(20).Find(&callers).Error; err != nil {
-		return nil, err
-	}
-	out := make([]CallerMatch, 0, len(callers))
-	for _, c := range callers {
-		m := CallerMatch{Caller: c}
-		err := db.Preload("Assignee").Preload("Shares").Scopes(notHidden(u)).
-			Where("cases.caller_id = ? OR cases.id IN (SELECT case_id FROM contacts WHERE caller_id = ?)", c.ID, c.ID).
-			Order("received_at DESC").Limit(20).Find(&m.Cases).Error
-		if err != nil {
-			return nil, err
-		}
-		if err := db.Model(&Contact{}).Scopes(callsNotHidden(u)).Where("caller_id = ?", c.ID).Count(&m.Calls).Error; err != nil {
-			return nil, err
-		}
-		if len(m.Cases) == 0 && m.Calls == 0 {
-			continue // all that is on record about this caller is in cases restricted away from u
-		}
-		out = append(out, m)
-	}
-	if err := s.RecordRead(ctx, u, AuditCallerLookup, ObjectCaller, "matches="+strconv.Itoa(len(out))); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // CanSee reports whether u may open case c (for showing links).
 func CanSee(u *User, c *Case) bool { return canSee(u, c) }
+
+// CaseReference returns the reference of case id and whether u may open it. The intake page
+// uses it to name the case a call was attached to when that case is a colleague's: the
+// caseworker saw the reference in the caller lookup, and learns nothing else of the case.
+func (s *Store) CaseReference(ctx context.Context, u *User, id uint) (string, bool, error) {
+	var cs Case
+	err := s.rdb(ctx).Select("id", "reference", "assignee_id", "restricted").Scopes(notHidden(u)).Preload("Shares").
+		First(&cs, id).Error
+	if err != nil {
+		return "", false, translate(err) // a case restricted away from u is not found
+	}
+	return cs.Reference, canSee(u, &cs), nil
+}
