@@ -92,7 +92,7 @@ func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpd
 		set("phone", func() bool {
 			p := textField(fe, "phone", in.Phone, 40)
 			if p != "" && NormalizePhone(p) == "" {
-				fe.add("phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
+				fe.add("phone", "v.enter_phone_number_country_code")
 				return false
 			}
 			old := c.Phone

@@ -38,7 +38,7 @@ type ReportFile struct {
 func (s *Store) ExportReport(ctx context.Context, u *User, from, to string, opts ReportOptions, format string) (*ReportFile, error) {
 	ct, ok := ReportFormats[format]
 	if !ok {
-		return nil, &ValidationError{Fields: map[string]string{"format": "choose csv, xlsx or pdf"}}
+		return nil, &ValidationError{Fields: map[string]string{"format": "v.choose_csv_xlsx_pdf"}}
 	}
 	r, err := s.Report(ctx, u, from, to, opts)
 	if err != nil {
