@@ -32,11 +32,12 @@ func (h *Handler) eventsPage(c *fiber.Ctx) (*eventsPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	l := h.locale(c)
 	rows := make([]eventRow, len(evs))
 	for i, ev := range evs {
-		rows[i] = eventRow{Event: ev, Day: ev.StartsOn.In(h.Store.Loc).Format("2006-01-02")}
+		rows[i] = eventRow{Event: ev, Day: l.Day(ev.StartsOn)}
 		if ev.Region != "" {
-			rows[i].RegionLabel = tax.Label(models.KindRegion, ev.Region)
+			rows[i].RegionLabel = l.Label(tax, string(models.KindRegion), ev.Region)
 		}
 	}
 	return &eventsPage{Page: h.page(c, "title.events", "events"), Rows: rows, Regions: tax.Active(models.KindRegion)}, nil
