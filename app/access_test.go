@@ -415,7 +415,7 @@ func TestAdminRolesOnThePage(t *testing.T) {
 	}
 	b := fresh(t, f.login("boss@example.org"))
 	_, page := b.get("/admin/users")
-	for _, want := range []string{`value="admin-only"`, "admin + supervisor", "admin only (no access to cases)"} {
+	for _, want := range []string{`value="admin-only"`, "admin &#43; supervisor", "admin only (no access to cases)"} {
 		pageHas(t, page, want, "users page")
 	}
 	resp, _ := b.post(fmt.Sprintf("/admin/users/%d", f.sup.ID), url.Values{"name": {"sup"}, "role": {"admin-only"}, "active": {"1"}})

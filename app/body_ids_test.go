@@ -40,6 +40,7 @@ var noBodyIDs = map[string]string{
 	"POST /account/2fa":                  "a code only",
 	"POST /account/sessions/:id/end":     "the session is in the URL (and must be the user's own)",
 	"POST /account/password":             "passwords only",
+	"POST /account/language":             "a language code only",
 	"POST /cases/search":                 "filters only: they select among visible cases",
 	"POST /cases/:id/restricted":         "a flag and a version",
 	"POST /cases/:id/notes":              "text only",

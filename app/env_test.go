@@ -134,6 +134,8 @@ func (e *testEnv) api(method, path, token string, body any, out any) int {
 
 // browser is a logged-in (or anonymous) browser: it keeps cookies and the page's CSRF token.
 type browser struct {
+	// lang is the Accept-Language the browser sends ("": English).
+	lang    string
 	e       *testEnv
 	cookies map[string]string
 	csrf    string
@@ -236,6 +238,14 @@ func (e *testEnv) secondCode(email string) string {
 
 func (b *browser) send(req *http.Request) (*http.Response, string) {
 	b.e.t.Helper()
+	if req.Header.Get("Accept-Language") == "" {
+		// The tests read English pages unless they ask for another language.
+		lang := b.lang
+		if lang == "" {
+			lang = "en"
+		}
+		req.Header.Set("Accept-Language", lang)
+	}
 	for k, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}

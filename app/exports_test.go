@@ -83,7 +83,7 @@ func TestEveryExportNeutralisesFormulas(t *testing.T) {
 	for _, terms := range tax.Terms {
 		for _, term := range terms {
 			n++
-			if _, err := e.Store.UpdateTerm(ctx, admin, term.ID, payload(n)+" "+term.Code, payload(n+1), term.Active); err != nil {
+			if _, err := e.Store.UpdateTerm(ctx, admin, term.ID, models.TermLabels{EN: payload(n) + " " + term.Code, RU: payload(n + 1)}, term.Active); err != nil {
 				t.Fatal(err)
 			}
 		}

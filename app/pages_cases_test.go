@@ -101,7 +101,7 @@ func TestIntakeOpensCase(t *testing.T) {
 	resp, body := b.get("/calls/new")
 	mustStatus(t, resp, 200, "intake form")
 	for _, want := range []string{`name="received_at"`, `name="caller.phone"`, `name="action" value="lookup"`,
-		`name="doc_work_permit"`, `value="critical"`, `Tajikistan · Таджикистан`, `name="save_as" value="info"`} {
+		`name="doc_work_permit"`, `value="critical"`, `>Tajikistan</option>`, `name="save_as" value="info"`} {
 		pageHas(t, body, want, "intake form")
 	}
 

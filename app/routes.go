@@ -63,6 +63,7 @@ func Routes() []Route {
 		{"GET", "/", anyUser, H((*handlers.Handler).Home)},
 		{"GET", "/account", anyUser, H((*handlers.Handler).ShowAccount)},
 		{"POST", "/account/password", anyUser, H((*handlers.Handler).ChangePassword)},
+		{"POST", "/account/language", anyUser, H((*handlers.Handler).SetLanguage)},
 
 		{"GET", "/calls/new", caseworker, H((*handlers.Handler).NewCall)},
 		{"POST", "/calls", caseworker, H((*handlers.Handler).CreateCall)},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"himoya/models"
+	"himoya/views"
 )
 
 const usage = `himoya: a case manager for migrant-rights hotlines
@@ -80,9 +81,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = usageError("unknown command " + cmd)
 	}
 	var ue usageError
+	var ve *models.ValidationError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &ve): // the fields' messages are codes of the catalogue: English here
+		fmt.Fprintln(stdout, "error: please correct:", views.NewLocale("en", nil).Fields(ve.Fields))
+		return 1
 	case errors.As(err, &ue):
 		fmt.Fprintf(stdout, "error: %s\n\n%s", ue, usage)
 		return 2

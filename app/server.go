@@ -13,7 +13,6 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
-	"github.com/gofiber/template/html/v2"
 
 	"himoya/handlers"
 	"himoya/models"
@@ -31,8 +30,7 @@ func NewServer(ctx context.Context, s *models.Store, cfg Config) (*fiber.App, er
 	if err != nil {
 		return nil, err
 	}
-	engine := html.NewFileSystem(http.FS(views.FS), ".html")
-	engine.AddFuncMap(views.Funcs(s.Loc))
+	engine := views.NewRenderer(s.Loc)
 	notes, err := s.NoteSealer(ctx)
 	if err != nil {
 		return nil, err

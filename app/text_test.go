@@ -391,6 +391,7 @@ func TestTextThatIsNotTextIsRefused(t *testing.T) {
 		"POST /account/2fa":                  "a code",
 		"POST /account/sessions/:id/end":     "an id",
 		"POST /account/password":             "a password: any character, never shown",
+		"POST /account/language":             "a language code from a list, never stored otherwise",
 		"POST /cases/search":                 "filters, not stored",
 		"POST /cases/:id/restricted":         "a flag",
 		"POST /cases/:id/shares":             "an account id",

@@ -125,7 +125,7 @@ func (h *Handler) ShowLogin(c *fiber.Ctx) error {
 	if CurrentUser(c) != nil {
 		return seeOther(c, "/")
 	}
-	return render(c, fiber.StatusOK, "auth/login", loginPage{Page: h.page(c, "Log in", "")})
+	return render(c, fiber.StatusOK, "auth/login", loginPage{Page: h.page(c, "title.log", "")})
 }
 
 // Login checks the e-mail and password and starts a new session, or, for an account with
@@ -134,11 +134,11 @@ func (h *Handler) Login(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	res, err := h.Store.Login(c.UserContext(), email, c.FormValue("password"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	if errors.Is(err, models.ErrBadLogin) || errors.Is(err, models.ErrRateLimited) {
-		p := loginPage{Page: h.page(c, "Log in", ""), Email: email}
-		p.Error = err.Error()
+		p := loginPage{Page: h.page(c, "title.log", ""), Email: email}
+		p.Error = h.tr(c, "err.bad_login")
 		status := fiber.StatusUnauthorized
 		if errors.Is(err, models.ErrRateLimited) {
-			status = fiber.StatusTooManyRequests
+			status, p.Error = fiber.StatusTooManyRequests, h.tr(c, "err.rate_limited")
 		}
 		return render(c, status, "auth/login", p)
 	} else if err != nil {
@@ -175,7 +175,7 @@ func (h *Handler) ShowSecondStep(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, "auth/second_step", secondStepPage{Page: h.page(c, "Two-factor code", "")})
+	return render(c, fiber.StatusOK, "auth/second_step", secondStepPage{Page: h.page(c, "title.two_factor_code", "")})
 }
 
 // SecondStep checks the code (from the app, or a recovery code) and starts the session.
@@ -183,17 +183,17 @@ func (h *Handler) SecondStep(c *fiber.Ctx) error {
 	_, tok, err := h.Store.FinishLogin(c.UserContext(), c.Cookies(pendingCookie), c.FormValue("code"), c.IP(), c.Get(fiber.HeaderUserAgent))
 	switch {
 	case errors.Is(err, models.ErrBadCode):
-		p := secondStepPage{Page: h.page(c, "Two-factor code", "")}
-		p.Errors = map[string]string{"code": err.Error()}
+		p := secondStepPage{Page: h.page(c, "title.two_factor_code", "")}
+		p.Errors = map[string]string{"code": "v.bad_code"}
 		return render(c, fiber.StatusUnauthorized, "auth/second_step", p)
 	case errors.Is(err, models.ErrRateLimited):
 		clearCookie(c, pendingCookie)
-		p := loginPage{Page: h.page(c, "Log in", "")}
-		p.Error = err.Error()
+		p := loginPage{Page: h.page(c, "title.log", "")}
+		p.Error = h.tr(c, "err.rate_limited")
 		return render(c, fiber.StatusTooManyRequests, "auth/login", p)
 	case errors.Is(err, models.ErrUnauthenticated):
 		clearCookie(c, pendingCookie)
-		h.flash(c, "Your login timed out: enter your e-mail and password again.")
+		h.flash(c, "flash.your_login_timed_out")
 		return seeOther(c, "/login")
 	case err != nil:
 		return err

@@ -18,42 +18,46 @@ type apiError struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-// classify maps an error to a status and an API error. Internal errors get a generic
-// message: their text may name tables or values and is only logged.
+// classify maps an error to a status and an API error whose message and fields are message
+// codes (see tr), translated by Error. Internal errors get a generic message: their text may
+// name tables or values and is only logged.
 func classify(err error) (int, apiError) {
 	var ve *models.ValidationError
 	var fe *fiber.Error
+	var te *models.TransitionError
 	switch {
 	case errors.As(err, &ve):
-		return fiber.StatusUnprocessableEntity, apiError{"validation", "Some fields need correcting.", ve.Fields}
+		return fiber.StatusUnprocessableEntity, apiError{"validation", "err.validation", ve.Fields}
+	case errors.As(err, &te):
+		return fiber.StatusUnprocessableEntity, apiError{"invalid_transition", msg("err.transition", "From", te.From, "To", te.To), nil}
 	case errors.Is(err, models.ErrInvalidTransition):
-		return fiber.StatusUnprocessableEntity, apiError{"invalid_transition", err.Error(), nil}
+		return fiber.StatusUnprocessableEntity, apiError{"invalid_transition", "err.invalid_transition", nil}
 	case errors.Is(err, models.ErrNotFound):
-		return fiber.StatusNotFound, apiError{"not_found", "Not found.", nil}
+		return fiber.StatusNotFound, apiError{"not_found", "err.not_found", nil}
 	case errors.Is(err, models.ErrConflict):
-		return fiber.StatusConflict, apiError{"conflict", "Someone else changed this case since you loaded it; reload it and try again.", nil}
+		return fiber.StatusConflict, apiError{"conflict", "err.conflict", nil}
 	case errors.Is(err, models.ErrForbidden):
-		return fiber.StatusForbidden, apiError{"forbidden", "Your role does not allow this.", nil}
+		return fiber.StatusForbidden, apiError{"forbidden", "err.forbidden", nil}
 	case errors.Is(err, models.ErrUnauthenticated):
-		return fiber.StatusUnauthorized, apiError{"unauthenticated", "Log in first (API: send Authorization: Bearer <token>).", nil}
+		return fiber.StatusUnauthorized, apiError{"unauthenticated", "err.unauthenticated", nil}
 	case errors.Is(err, models.ErrRateLimited):
-		return fiber.StatusTooManyRequests, apiError{"rate_limited", err.Error(), nil}
+		return fiber.StatusTooManyRequests, apiError{"rate_limited", "err.rate_limited", nil}
 	case errors.Is(err, models.ErrBadLogin):
-		return fiber.StatusUnauthorized, apiError{"unauthenticated", err.Error(), nil}
+		return fiber.StatusUnauthorized, apiError{"unauthenticated", "err.bad_login", nil}
 	case errors.Is(err, models.ErrBadInput):
-		return fiber.StatusBadRequest, apiError{"bad_request", "The request could not be read: send valid JSON or form data.", nil}
+		return fiber.StatusBadRequest, apiError{"bad_request", "err.bad_input", nil}
 	case errors.Is(err, errFormExpired):
 		return fiber.StatusForbidden, apiError{"forbidden", errFormExpired.Message, nil}
 	case errors.As(err, &fe):
 		if fe.Code >= 500 {
-			return fe.Code, apiError{"internal", "Something went wrong on our side; nothing was saved. Try again.", nil}
+			return fe.Code, apiError{"internal", "err.internal", nil}
 		}
 		if e, ok := requestErrors[fe.Code]; ok {
 			return fe.Code, e
 		}
-		return fe.Code, apiError{"error", http.StatusText(fe.Code) + ".", nil}
+		return fe.Code, apiError{"error", msg("err.status", "Text", http.StatusText(fe.Code)), nil}
 	default:
-		return fiber.StatusInternalServerError, apiError{"internal", "Something went wrong on our side; nothing was saved. Try again.", nil}
+		return fiber.StatusInternalServerError, apiError{"internal", "err.internal", nil}
 	}
 }
 
@@ -61,19 +65,19 @@ func classify(err error) (int, apiError) {
 // server raise themselves (no route, wrong method, a body too large or unreadable): their own
 // text can describe the server's internals, e.g. how a multipart body failed to parse.
 var requestErrors = map[int]apiError{
-	fiber.StatusBadRequest:                  {"bad_request", "The request could not be read.", nil},
-	fiber.StatusForbidden:                   {"forbidden", "Your role does not allow this.", nil},
-	fiber.StatusNotFound:                    {"not_found", "Not found.", nil},
-	fiber.StatusMethodNotAllowed:            {"method_not_allowed", "This address does not take this method: see the Allow header.", nil},
-	fiber.StatusRequestTimeout:              {"timeout", "The request took too long to arrive.", nil},
-	fiber.StatusRequestEntityTooLarge:       {"too_large", "The request's body is too large (at most 1 MiB).", nil},
-	fiber.StatusUnsupportedMediaType:        {"unsupported_media_type", "Send the body as JSON, with Content-Type: application/json.", nil},
-	fiber.StatusRequestHeaderFieldsTooLarge: {"headers_too_large", "The request's headers are too large.", nil},
+	fiber.StatusBadRequest:                  {"bad_request", "err.bad_request", nil},
+	fiber.StatusForbidden:                   {"forbidden", "err.forbidden", nil},
+	fiber.StatusNotFound:                    {"not_found", "err.not_found", nil},
+	fiber.StatusMethodNotAllowed:            {"method_not_allowed", "err.method", nil},
+	fiber.StatusRequestTimeout:              {"timeout", "err.timeout", nil},
+	fiber.StatusRequestEntityTooLarge:       {"too_large", "err.too_large", nil},
+	fiber.StatusUnsupportedMediaType:        {"unsupported_media_type", "err.media_type", nil},
+	fiber.StatusRequestHeaderFieldsTooLarge: {"headers_too_large", "err.headers_too_large", nil},
 }
 
 // errFormExpired refuses a form post whose CSRF token is missing or wrong.
 var errFormExpired = fiber.NewError(fiber.StatusForbidden,
-	"This form has expired or did not come from himoya. Go back, reload the page and try again.")
+	"err.form_expired")
 
 // answersJSON reports whether an error is answered as JSON: on the API and the health checks,
 // and for a request the HTTP server could not read to its end (a broken body), which it
@@ -98,13 +102,15 @@ func (h *Handler) Error(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		slog.Error("request failed", "id", c.Locals(requestid.ConfigDefault.ContextKey), "route", c.Route().Path, "err", err)
 	}
-	if answersJSON(c) {
+	if answersJSON(c) { // the API speaks English
+		body.Message, body.Fields = english.Msg(body.Message), english.Msgs(body.Fields)
 		return c.Status(status).JSON(fiber.Map{"error": body})
 	}
+	body.Message = h.tr(c, body.Message)
 	if status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
 		return c.Redirect("/login", fiber.StatusSeeOther)
 	}
-	p := errorPage{Page: h.page(c, "Error", ""), Status: status, Message: body.Message, Back: "/"}
+	p := errorPage{Page: h.page(c, "title.error", ""), Status: status, Message: body.Message, Back: "/"}
 	if status == fiber.StatusConflict {
 		p.Back = c.Path()
 	}

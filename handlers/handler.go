@@ -53,7 +53,13 @@ type Page struct {
 	// Refresh, when not 0, makes the page update itself every so many seconds, without
 	// reloading (views/static/live.js).
 	Refresh int
+	// Lang is the interface language of the page ("ru", "en"): the renderer picks its
+	// templates by it.
+	Lang string
 }
+
+// Language is the page's interface language (views.Renderer reads it).
+func (p Page) Language() string { return p.Lang }
 
 // IsSupervisor tells the layout whether to show supervisors' links.
 func (p Page) IsSupervisor() bool { return p.User.Can(models.RoleSupervisor) }
@@ -65,9 +71,10 @@ func (p Page) IsAdmin() bool { return p.User.IsAdmin() }
 // is not also a supervisor has none).
 func (p Page) WorksOnCases() bool { return p.User.WorksOnCases() }
 
-// page starts the common part of a page.
+// page starts the common part of a page; title is a message code (see tr).
 func (h *Handler) page(c *fiber.Ctx, title, nav string) Page {
-	return Page{Title: title, User: CurrentUser(c), CSRF: csrfToken(c), Flash: h.takeFlash(c), Nav: nav}
+	l := h.locale(c)
+	return Page{Title: l.Msg(title), User: CurrentUser(c), CSRF: csrfToken(c), Flash: h.takeFlash(c), Nav: nav, Lang: l.Lang}
 }
 
 // render renders a page template inside the main layout.
@@ -86,8 +93,8 @@ func id(c *fiber.Ctx) (uint, error) {
 
 const flashCookie = "himoya_flash"
 
-// flash leaves a short message for the next page, sealed (NoteSealer): no text reaches the
-// response header as itself.
+// flash leaves a short message for the next page, as a message code (see tr) translated when
+// it is shown, sealed (NoteSealer): no text reaches the response header as itself.
 func (h *Handler) flash(c *fiber.Ctx, msg string) {
 	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: h.Notes.Seal(msg), Path: "/", HTTPOnly: true, SameSite: "Lax", Secure: c.Protocol() == "https", MaxAge: 60})
 }
@@ -99,8 +106,11 @@ func (h *Handler) takeFlash(c *fiber.Ctx) string {
 		return ""
 	}
 	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1})
-	msg, _ := h.Notes.Open(v)
-	return msg
+	msg, ok := h.Notes.Open(v)
+	if !ok {
+		return ""
+	}
+	return h.tr(c, msg)
 }
 
 // seeOther redirects after a successful form post.

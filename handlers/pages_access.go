@@ -38,9 +38,9 @@ func (h *Handler) RestrictCase(c *fiber.Ctx) error {
 		return h.caseFormFailed(c, n, caseRetry{Form: "restrict"}, err)
 	}
 	if cs.Restricted {
-		h.flash(c, "Case "+cs.Reference+" is restricted: only its assignee, the people it is shared with and supervisors can open it")
+		h.flash(c, msg("flash.restricted", "Ref", cs.Reference))
 	} else {
-		h.flash(c, "Case "+cs.Reference+" is no longer restricted")
+		h.flash(c, msg("flash.unrestricted", "Ref", cs.Reference))
 	}
 	return seeOther(c, views.CaseURL(cs.ID))
 }
@@ -54,12 +54,12 @@ func (h *Handler) ShareCase(c *fiber.Ctx) error {
 	uid, err := formID(c, "user_id")
 	if err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "share"},
-			&models.ValidationError{Fields: map[string]string{"user": "choose whom to share the case with"}})
+			&models.ValidationError{Fields: map[string]string{"user": "v.choose_whom_share"}})
 	}
 	if err := h.Store.ShareCase(c.UserContext(), CurrentUser(c), n, uid); err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "share"}, err)
 	}
-	h.flash(c, "Case shared")
+	h.flash(c, "flash.case_shared")
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(n), 10))
 }
 
@@ -76,7 +76,7 @@ func (h *Handler) UnshareCase(c *fiber.Ctx) error {
 	if err := h.Store.UnshareCase(c.UserContext(), CurrentUser(c), n, uid); err != nil {
 		return err
 	}
-	h.flash(c, "Case no longer shared with that person")
+	h.flash(c, "flash.case_no_longer_shared")
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(n), 10))
 }
 

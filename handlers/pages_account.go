@@ -26,7 +26,7 @@ func (h *Handler) accountPage(c *fiber.Ctx) (*accountPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &accountPage{Page: h.page(c, "Your account", "account"), Sessions: ss, TwoFactor: u.TwoFactorAt != nil}, nil
+	return &accountPage{Page: h.page(c, "title.your_account", "account"), Sessions: ss, TwoFactor: u.TwoFactorAt != nil}, nil
 }
 
 // ShowAccount shows the user's account, the password form and their sessions.
@@ -48,7 +48,7 @@ func proof(c *fiber.Ctx) models.Proof {
 func (h *Handler) ChangePassword(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	tok, _ := c.Locals(localToken).(string)
-	var err error = &models.ValidationError{Fields: map[string]string{"confirm": "the two new passwords differ"}}
+	var err error = &models.ValidationError{Fields: map[string]string{"confirm": "v.passwords_differ"}}
 	if c.FormValue("next") == c.FormValue("confirm") {
 		err = h.Store.ChangePassword(c.UserContext(), u, c.IP(), proof(c), c.FormValue("next"), tok)
 	}
@@ -59,15 +59,15 @@ func (h *Handler) ChangePassword(c *fiber.Ctx) error {
 		}
 		status := fiber.StatusUnprocessableEntity
 		if ve != nil {
-			p.Errors, p.Error = ve.Fields, "Your password was not changed: see the messages below."
+			p.Errors, p.Error = ve.Fields, h.tr(c, "banner.your_password_not_changed")
 		} else {
-			status, p.Error = fiber.StatusTooManyRequests, "Your password was not changed: "+err.Error()
+			status, p.Error = fiber.StatusTooManyRequests, h.tr(c, "banner.password_rate_limited")
 		}
 		return render(c, status, "account/show", p)
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Password changed. Your other sessions have ended.")
+	h.flash(c, "flash.password_changed_your_other")
 	return seeOther(c, "/account")
 }
 
@@ -76,7 +76,7 @@ func (h *Handler) EndSession(c *fiber.Ctx) error {
 	if err := h.Store.EndOwnSession(c.UserContext(), CurrentUser(c), c.Params("id")); err != nil {
 		return err
 	}
-	h.flash(c, "That session has ended: whoever used it must log in again.")
+	h.flash(c, "flash.session_has_ended_whoever")
 	return seeOther(c, "/account")
 }
 
@@ -104,10 +104,10 @@ func (h *Handler) twoFactorForm(c *fiber.Ctx, status int, errs map[string]string
 	if err != nil {
 		return err
 	}
-	p := twoFactorPage{Page: h.page(c, "Two-factor login", "account"), Enrolment: *en,
+	p := twoFactorPage{Page: h.page(c, "title.two_factor_login", "account"), Enrolment: *en,
 		// A data: URI made here from our own PNG: the CSP allows img-src data:.
 		QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(qr))}
-	p.Errors, p.Error = errs, banner
+	p.Errors, p.Error = errs, h.tr(c, banner)
 	return render(c, status, "account/two_factor", p)
 }
 
@@ -116,13 +116,13 @@ func (h *Handler) twoFactorForm(c *fiber.Ctx, status int, errs map[string]string
 func (h *Handler) ConfirmTwoFactor(c *fiber.Ctx) error {
 	codes, err := h.Store.ConfirmEnrolment(c.UserContext(), CurrentUser(c), c.IP(), proof(c), c.FormValue("code"))
 	if ve := asValidationError(err); ve != nil {
-		return h.twoFactorForm(c, fiber.StatusUnprocessableEntity, ve.Fields, "Nothing was changed: see the messages below.")
+		return h.twoFactorForm(c, fiber.StatusUnprocessableEntity, ve.Fields, "banner.nothing_changed_see_messages")
 	} else if errors.Is(err, models.ErrRateLimited) {
-		return h.twoFactorForm(c, fiber.StatusTooManyRequests, nil, "Nothing was changed: "+err.Error())
+		return h.twoFactorForm(c, fiber.StatusTooManyRequests, nil, "banner.rate_limited")
 	} else if err != nil {
 		return err
 	}
-	p := twoFactorPage{Page: h.page(c, "Two-factor login is on", "account"), Codes: codes}
+	p := twoFactorPage{Page: h.page(c, "title.two_factor_login_2", "account"), Codes: codes}
 	return render(c, fiber.StatusOK, "account/recovery_codes", p)
 }
 
@@ -134,12 +134,12 @@ func (h *Handler) EndUserSessions(c *fiber.Ctx) error {
 	}
 	if c.FormValue("confirm") == "" {
 		return h.userRowFailed(c, uid, &models.ValidationError{Fields: map[string]string{
-			"sessions": "tick the box to confirm"}}, nil)
+			"sessions": "v.tick_to_confirm"}}, nil)
 	}
 	if _, err := h.Store.EndUserSessions(c.UserContext(), CurrentUser(c), uid); err != nil {
 		return err
 	}
-	h.flash(c, "Every session of that account has ended.")
+	h.flash(c, "flash.every_session_account_has")
 	return seeOther(c, "/admin/users")
 }
 
@@ -152,11 +152,11 @@ func (h *Handler) ResetTwoFactor(c *fiber.Ctx) error {
 	}
 	if c.FormValue("confirm") == "" {
 		return h.userRowFailed(c, uid, &models.ValidationError{Fields: map[string]string{
-			"two_factor": "tick the box to confirm"}}, nil)
+			"two_factor": "v.tick_to_confirm"}}, nil)
 	}
 	if err := h.Store.ResetTwoFactor(c.UserContext(), CurrentUser(c), uid); err != nil {
 		return err
 	}
-	h.flash(c, "Two-factor login of that account is off and its sessions have ended.")
+	h.flash(c, "flash.two_factor_login_account")
 	return seeOther(c, "/admin/users")
 }

@@ -19,7 +19,7 @@ func asValidationError(err error) *models.ValidationError {
 }
 
 // notSaved is the banner of a form shown again with field errors.
-const notSaved = "Nothing was saved: correct the fields marked below."
+const notSaved = "banner.not_saved"
 
 // usersPage is the admin's list of accounts with the forms to change them.
 type usersPage struct {
@@ -34,9 +34,11 @@ type usersPage struct {
 // what was typed when the form came back with errors).
 type userRow struct {
 	models.User
-	Self   bool
-	Form   userForm
-	Errors map[string]string
+	Self bool
+	// Current is the account's role as it is (Form holds what was typed).
+	Current models.Role
+	Form    userForm
+	Errors  map[string]string
 }
 
 type userForm struct {
@@ -54,9 +56,9 @@ func (h *Handler) usersPage(c *fiber.Ctx) (*usersPage, error) {
 	me := CurrentUser(c)
 	rows := make([]userRow, len(us))
 	for i, u := range us {
-		rows[i] = userRow{User: u, Self: u.ID == me.ID, Form: userForm{u.Name, u.Choice(), u.Active}}
+		rows[i] = userRow{User: u, Self: u.ID == me.ID, Current: u.Choice(), Form: userForm{u.Name, u.Choice(), u.Active}}
 	}
-	return &usersPage{Page: h.page(c, "Users", "users"), Rows: rows, Roles: models.RoleChoices,
+	return &usersPage{Page: h.page(c, "title.users", "users"), Rows: rows, Roles: models.RoleChoices,
 		New: models.UserInput{Role: models.RoleCaseworker}}, nil
 }
 
@@ -66,7 +68,7 @@ func (h *Handler) userRowFailed(c *fiber.Ctx, uid uint, ve *models.ValidationErr
 	if err != nil {
 		return err
 	}
-	p.Error = "The account was not changed: see the message in its row."
+	p.Error = h.tr(c, "banner.account_not_changed_see")
 	for i := range p.Rows {
 		if p.Rows[i].ID == uid {
 			p.Rows[i].Errors = ve.Fields
@@ -98,12 +100,12 @@ func (h *Handler) CreateUser(c *fiber.Ctx) error {
 			return err
 		}
 		in.Password = ""
-		p.New, p.Errors, p.Error = in, ve.Fields, notSaved
+		p.New, p.Errors, p.Error = in, ve.Fields, h.tr(c, notSaved)
 		return render(c, fiber.StatusUnprocessableEntity, "admin/users", p)
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Account added. Give the person their password in person or by phone and never by e-mail.")
+	h.flash(c, "flash.account_added_give_person")
 	return seeOther(c, "/admin/users")
 }
 
@@ -121,9 +123,9 @@ func (h *Handler) UpdateUser(c *fiber.Ctx) error {
 		return err
 	}
 	if form.Active {
-		h.flash(c, "Account changed.")
+		h.flash(c, "flash.account_changed")
 	} else {
-		h.flash(c, "Account changed. It is deactivated: it cannot log in and its sessions have ended.")
+		h.flash(c, "flash.account_changed_deactivated_cannot")
 	}
 	return seeOther(c, "/admin/users")
 }
@@ -140,27 +142,15 @@ func (h *Handler) ResetPassword(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Password set and the account's sessions ended. Give the new password in person or by phone.")
+	h.flash(c, "flash.password_set_account_sessions")
 	return seeOther(c, "/admin/users")
 }
 
-// termKindTitles are the headings of the taxonomy's lists.
-var termKindTitles = map[models.TermKind]string{
-	models.KindCategory:    "Categories",
-	models.KindPerpetrator: "Perpetrators",
-	models.KindOutcome:     "Outcomes",
-	models.KindPlaceType:   "Kinds of place",
-	models.KindChannel:     "Channels",
-	models.KindRegion:      "Regions (ISO 3166-2)",
-	models.KindCitizenship: "Citizenship (ISO 3166-1)",
-	models.KindLanguage:    "Languages (ISO 639)",
-}
-
-// termCodeHints tell the admin the form of a new code of each list.
+// termCodeHints tell the admin the form of a new code of each list (message keys).
 var termCodeHints = map[models.TermKind]string{
-	models.KindRegion:      "ISO 3166-2, e.g. RU-MOW",
-	models.KindCitizenship: "ISO 3166-1 alpha-2, two capital letters, e.g. TJ",
-	models.KindLanguage:    "ISO 639, two or three small letters, e.g. tg",
+	models.KindRegion:      "taxonomy.hint.region",
+	models.KindCitizenship: "taxonomy.hint.citizenship",
+	models.KindLanguage:    "taxonomy.hint.language",
 }
 
 // termsPage is the admin's view of the taxonomy: one section per list.
@@ -187,8 +177,15 @@ type termRow struct {
 }
 
 type termForm struct {
-	Code, LabelEN, LabelRU string
-	Active                 bool
+	Code   string
+	Labels models.TermLabels
+	Active bool
+}
+
+// termLabels reads a term's labels in every language from the form.
+func termLabels(c *fiber.Ctx) models.TermLabels {
+	return models.TermLabels{EN: c.FormValue("label_en"), RU: c.FormValue("label_ru"), TG: c.FormValue("label_tg"),
+		UZ: c.FormValue("label_uz"), KY: c.FormValue("label_ky")}
 }
 
 // termsPage loads every list, inactive terms included.
@@ -197,17 +194,15 @@ func (h *Handler) termsPage(c *fiber.Ctx) (*termsPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &termsPage{Page: h.page(c, "Taxonomy", "taxonomy")}
+	p := &termsPage{Page: h.page(c, "title.taxonomy", "taxonomy")}
 	for _, k := range models.TermKinds {
-		s := termSection{Kind: k, Title: termKindTitles[k], Hint: termCodeHints[k]}
-		if s.Title == "" {
-			s.Title = string(k)
-		}
-		if s.Hint == "" {
-			s.Hint = "small letters, digits and _, e.g. street_raid"
+		s := termSection{Kind: k, Title: h.tr(c, "taxonomy.kind."+string(k)), Hint: h.tr(c, termCodeHints[k])}
+		if termCodeHints[k] == "" {
+			s.Hint = h.tr(c, "taxonomy.hint.code")
 		}
 		for _, t := range tax.Terms[k] {
-			s.Rows = append(s.Rows, termRow{Term: t, Form: termForm{t.Code, t.LabelEN, t.LabelRU, t.Active}})
+			l := models.TermLabels{EN: t.LabelEN, RU: t.LabelRU, TG: t.LabelTG, UZ: t.LabelUZ, KY: t.LabelKY}
+			s.Rows = append(s.Rows, termRow{Term: t, Form: termForm{Code: t.Code, Labels: l, Active: t.Active}})
 		}
 		p.Sections = append(p.Sections, s)
 	}
@@ -226,16 +221,16 @@ func (h *Handler) ListTerms(c *fiber.Ctx) error {
 // CreateTerm adds a term to one list.
 func (h *Handler) CreateTerm(c *fiber.Ctx) error {
 	kind := models.TermKind(c.FormValue("kind"))
-	in := termForm{Code: c.FormValue("code"), LabelEN: c.FormValue("label_en"), LabelRU: c.FormValue("label_ru")}
-	t, err := h.Store.AddTerm(c.UserContext(), CurrentUser(c), kind, in.Code, in.LabelEN, in.LabelRU)
+	in := termForm{Code: c.FormValue("code"), Labels: termLabels(c)}
+	t, err := h.Store.AddTerm(c.UserContext(), CurrentUser(c), kind, in.Code, in.Labels)
 	if ve := asValidationError(err); ve != nil {
 		p, err := h.termsPage(c)
 		if err != nil {
 			return err
 		}
-		p.Error = notSaved
-		if msg, ok := ve.Fields["kind"]; ok {
-			p.Error = "Nothing was saved: " + msg + "."
+		p.Error = h.tr(c, notSaved)
+		if why, ok := ve.Fields["kind"]; ok {
+			p.Error = h.locale(c).T("banner.not_saved_because", "Why", h.tr(c, why))
 		}
 		for i := range p.Sections {
 			if p.Sections[i].Kind == kind {
@@ -246,7 +241,7 @@ func (h *Handler) CreateTerm(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Term "+t.Code+" added.")
+	h.flash(c, msg("flash.term_added", "Code", t.Code))
 	return seeOther(c, "/admin/taxonomy#list-"+string(t.Kind))
 }
 
@@ -256,14 +251,14 @@ func (h *Handler) UpdateTerm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := termForm{LabelEN: c.FormValue("label_en"), LabelRU: c.FormValue("label_ru"), Active: c.FormValue("active") != ""}
-	t, err := h.Store.UpdateTerm(c.UserContext(), CurrentUser(c), tid, in.LabelEN, in.LabelRU, in.Active)
+	in := termForm{Labels: termLabels(c), Active: c.FormValue("active") != ""}
+	t, err := h.Store.UpdateTerm(c.UserContext(), CurrentUser(c), tid, in.Labels, in.Active)
 	if ve := asValidationError(err); ve != nil {
 		p, err := h.termsPage(c)
 		if err != nil {
 			return err
 		}
-		p.Error = "The term was not changed: see the message in its row."
+		p.Error = h.tr(c, "banner.term_not_changed_see")
 		for i := range p.Sections {
 			for j := range p.Sections[i].Rows {
 				if r := &p.Sections[i].Rows[j]; r.ID == tid {
@@ -276,6 +271,6 @@ func (h *Handler) UpdateTerm(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Term "+t.Code+" changed.")
+	h.flash(c, msg("flash.term_changed", "Code", t.Code))
 	return seeOther(c, "/admin/taxonomy#list-"+string(t.Kind))
 }

@@ -82,14 +82,14 @@ func (h *Handler) ListAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := auditPage{Page: h.page(c, "Audit log", "audit"), Filter: f}
+	p := auditPage{Page: h.page(c, "title.audit_log", "audit"), Filter: f}
 	if p.Choices, err = h.Store.AuditFilterChoices(c.UserContext(), p.User); err != nil {
 		return err
 	}
 	p.Result, err = h.Store.ListAudit(c.UserContext(), p.User, f)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		p.Errors, p.Error = ve.Fields, "Some filters need correcting: see the messages below."
+		p.Errors, p.Error = ve.Fields, h.tr(c, "banner.some_filters_need_correcting")
 		return render(c, fiber.StatusUnprocessableEntity, "audit/index", p)
 	} else if err != nil {
 		return err

@@ -34,7 +34,7 @@ func (h *Handler) showForget(c *fiber.Ctx, status int, n uint, reason string, fi
 	if err != nil {
 		return err
 	}
-	p := forgetPage{Page: h.page(c, "Forget this person", ""), Footprint: fp, Reasons: models.ForgetReasons, Reason: reason}
+	p := forgetPage{Page: h.page(c, "title.forget_person", ""), Footprint: fp, Reasons: models.ForgetReasons, Reason: reason}
 	p.Errors = fields
 	if p.Opt, err = h.formOptions(c, nil); err != nil {
 		return err
@@ -56,7 +56,7 @@ func (h *Handler) ForgetCaller(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, fmt.Sprintf("The person's personal data was erased from %d cases and %d calls.", rep.Cases, rep.Calls))
+	h.flash(c, msg("flash.erased", "Cases", rep.Cases, "Calls", rep.Calls))
 	if rep.FirstCase != 0 {
 		return seeOther(c, fmt.Sprintf("/cases/%d", rep.FirstCase))
 	}
@@ -89,11 +89,11 @@ func (h *Handler) EditCaller(c *fiber.Ctx) error {
 }
 
 func (h *Handler) showCallerForm(c *fiber.Ctx, status int, cl *models.Caller, f callerForm, fields map[string]string) error {
-	p := callerPage{Page: h.page(c, "Correct a caller's details", "cases"), Caller: *cl, Form: f, Back: backToCase(c)}
+	p := callerPage{Page: h.page(c, "title.correct_caller_details", "cases"), Caller: *cl, Form: f, Back: backToCase(c)}
 	p.BackCase = strings.TrimPrefix(p.Back, "/cases/")
 	p.Errors = fields
 	if len(fields) > 0 {
-		p.Error = "Nothing was saved: correct the fields marked below."
+		p.Error = h.tr(c, "banner.nothing_saved_correct_fields")
 	}
 	var err error
 	if p.Opt, err = h.formOptions(c, nil); err != nil {
@@ -138,7 +138,7 @@ func (h *Handler) UpdateCaller(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "The caller's details were saved.")
+	h.flash(c, "flash.caller_details_were_saved")
 	if back := backToCase(c); back != "" {
 		return seeOther(c, back)
 	}

@@ -116,14 +116,14 @@ func (h *Handler) NewCall(c *fiber.Ctx) error {
 // showCallForm renders the intake form with the values typed and the field errors, and the
 // lookup's matches if the caseworker has looked the phone up.
 func (h *Handler) showCallForm(c *fiber.Ctx, status int, f callForm, fields map[string]string) error {
-	p := callPage{Page: h.page(c, "New call", "call"), Now: h.Store.Now()}
+	p := callPage{Page: h.page(c, "title.new_call", "call"), Now: h.Store.Now()}
 	p.Errors = map[string]string{}
 	var err error
 	if p.Opt, err = h.formOptions(c, nil); err != nil {
 		return err
 	}
 	if len(fields) > 0 {
-		p.Errors, p.Error = fields, notSavedBanner(fields, intakeFields...)
+		p.Errors, p.Error = fields, notSavedBanner(h.locale(c), fields, intakeFields...)
 	}
 	if f.LookedUp {
 		p.Matches, err = h.findCallers(c, f.Caller.Phone)
@@ -200,7 +200,7 @@ func (h *Handler) openCase(c *fiber.Ctx, f callForm) error {
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Case "+cs.Reference+" opened")
+	h.flash(c, msg("flash.case_opened", "Ref", cs.Reference))
 	return seeOther(c, views.CaseURL(cs.ID))
 }
 
@@ -214,7 +214,7 @@ func (h *Handler) logCall(c *fiber.Ctx, f callForm) error {
 	if f.SaveAs == saveAttach {
 		n, err := strconv.ParseUint(f.CaseID, 10, 32)
 		if err != nil || n == 0 {
-			return h.showCallForm(c, fiber.StatusUnprocessableEntity, f, map[string]string{"case_id": "choose the case to add the call to"})
+			return h.showCallForm(c, fiber.StatusUnprocessableEntity, f, map[string]string{"case_id": "v.choose_case_for_call"})
 		}
 		caseID := uint(n)
 		in.CaseID = &caseID
@@ -226,7 +226,7 @@ func (h *Handler) logCall(c *fiber.Ctx, f callForm) error {
 		return err
 	}
 	if ct.CaseID == nil {
-		h.flash(c, "Call logged")
+		h.flash(c, "flash.call_logged")
 		return seeOther(c, "/calls/new")
 	}
 	ref, visible, err := h.Store.CaseReference(c.UserContext(), CurrentUser(c), *ct.CaseID)
@@ -234,10 +234,10 @@ func (h *Handler) logCall(c *fiber.Ctx, f callForm) error {
 		return err
 	}
 	if !visible {
-		h.flash(c, "Call added to case "+ref+", which a colleague is handling")
+		h.flash(c, msg("flash.call_added_colleague", "Ref", ref))
 		return seeOther(c, "/calls/new")
 	}
-	h.flash(c, "Call added to case "+ref)
+	h.flash(c, msg("flash.call_added", "Ref", ref))
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(*ct.CaseID), 10))
 }
 

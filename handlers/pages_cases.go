@@ -91,7 +91,7 @@ func (f caseForm) fields() (models.CaseFields, map[string]string, error) {
 	if v := strings.TrimSpace(f.PeopleAffected); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			n, bad["people_affected"] = 0, "enter a number"
+			n, bad["people_affected"] = 0, "v.enter_number"
 		}
 		out.PeopleAffected = &n
 	}
@@ -196,18 +196,18 @@ func (formOptions) IDString(id uint) string { return strconv.FormatUint(uint64(i
 
 // notSavedBanner is the message above a refused form. Messages for fields the form shows
 // sit next to them; the others (e.g. a closed case) are spelled out here.
-func notSavedBanner(fields map[string]string, shown ...string) string {
+func notSavedBanner(l *views.Locale, fields map[string]string, shown ...string) string {
 	var other []string
 	for k, v := range fields {
 		if !inList(shown, k) && !strings.HasPrefix(k, "caller.") {
-			other = append(other, v)
+			other = append(other, l.Msg(v))
 		}
 	}
 	sort.Strings(other)
 	if len(other) == 0 {
-		return "Nothing was saved: correct the fields marked below."
+		return l.T("banner.not_saved")
 	}
-	return "Nothing was saved: " + strings.Join(other, "; ") + "."
+	return l.T("banner.not_saved_because", "Why", strings.Join(other, "; "))
 }
 
 // caseListPage is the list of cases with its filters.
@@ -273,9 +273,9 @@ func (h *Handler) listCases(c *fiber.Ctx, f models.CaseFilter, search bool) erro
 	title, nav := "Cases", "cases"
 	switch f.Assignee {
 	case "me":
-		title, nav = "My cases", "mine"
+		title, nav = "title.my_cases", "mine"
 	case "none":
-		title, nav = "Unassigned cases", "queue"
+		title, nav = "title.unassigned_cases", "queue"
 	}
 	p := caseListPage{Page: h.page(c, title, nav), Filter: f, Search: search, Hidden: filterFields(f)}
 	var err error
@@ -290,7 +290,7 @@ func (h *Handler) listCases(c *fiber.Ctx, f models.CaseFilter, search bool) erro
 	p.Result, err = h.Store.ListCases(c.UserContext(), p.User, f)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		p.Errors, p.Error = ve.Fields, "Some filters need correcting: see the messages below."
+		p.Errors, p.Error = ve.Fields, h.tr(c, "banner.some_filters_need_correcting")
 		return render(c, fiber.StatusUnprocessableEntity, "cases/list", p)
 	} else if err != nil {
 		return err
@@ -408,27 +408,27 @@ func movesFor(u *models.User, cs *models.Case) []moveForm {
 func moveLabel(r models.Rule, takeSelf bool) string {
 	switch {
 	case r.To == models.StatusAssigned && takeSelf:
-		return "Take this case"
+		return "move.take"
 	case r.To == models.StatusAssigned:
-		return "Assign"
+		return "move.assign"
 	case r.From == models.StatusNew && r.To == models.StatusClosed:
-		return "Close as duplicate or invalid"
+		return "move.close_invalid"
 	case r.To == models.StatusInProgress && !r.From.Open():
-		return "Reopen"
+		return "move.reopen"
 	case r.To == models.StatusInProgress && r.From == models.StatusAssigned:
-		return "Start work"
+		return "move.start"
 	case r.To == models.StatusInProgress:
-		return "Resume work"
+		return "move.resume"
 	case r.To == models.StatusWaiting:
-		return "Waiting (on court / caller)"
+		return "move.waiting"
 	case r.To == models.StatusEscalated:
-		return "Escalate"
+		return "move.escalate"
 	case r.To == models.StatusResolved:
-		return "Resolve"
+		return "move.resolve"
 	case r.To == models.StatusClosed:
-		return "Close"
+		return "move.close"
 	}
-	return "Move to " + r.To.Label()
+	return msg("move.to", "To", r.To)
 }
 
 // ShowCase shows a case: its facts, its caller, its whole timeline, and the moves, notes and
@@ -441,7 +441,7 @@ func (h *Handler) ShowCase(c *fiber.Ctx) error {
 	return h.showCase(c, fiber.StatusOK, n, caseRetry{}, "", nil)
 }
 
-func (h *Handler) showCase(c *fiber.Ctx, status int, n uint, r caseRetry, msg string, fields map[string]string) error {
+func (h *Handler) showCase(c *fiber.Ctx, status int, n uint, r caseRetry, banner string, fields map[string]string) error {
 	u := CurrentUser(c)
 	cs, err := h.Store.GetCase(c.UserContext(), u, n)
 	if err != nil {
@@ -449,7 +449,7 @@ func (h *Handler) showCase(c *fiber.Ctx, status int, n uint, r caseRetry, msg st
 	}
 	p := casePage{Page: h.page(c, cs.Reference, ""), Case: cs, Timeline: timeline(cs), Moves: movesFor(u, cs),
 		Now: h.Store.Now(), Retry: r}
-	p.Error, p.Errors = msg, fields
+	p.Error, p.Errors = h.tr(c, banner), fields
 	if p.Opt, err = h.formOptions(c, cs); err != nil {
 		return err
 	}
@@ -486,15 +486,15 @@ func (h *Handler) caseFormFailed(c *fiber.Ctx, n uint, r caseRetry, err error) e
 	case errors.As(err, &ve):
 		var msgs []string
 		for k, v := range ve.Fields {
-			msgs = append(msgs, strings.ReplaceAll(k, "_", " ")+": "+v)
+			msgs = append(msgs, strings.ReplaceAll(k, "_", " ")+": "+h.tr(c, v))
 		}
 		sort.Strings(msgs)
-		return h.showCase(c, fiber.StatusUnprocessableEntity, n, r, "Nothing was changed. "+strings.Join(msgs, "; ")+".", ve.Fields)
+		return h.showCase(c, fiber.StatusUnprocessableEntity, n, r, msg("banner.not_changed_because", "Why", strings.Join(msgs, "; ")), ve.Fields)
 	case errors.As(err, &te):
-		return h.showCase(c, fiber.StatusUnprocessableEntity, n, r, "Nothing was changed: "+te.Error()+".", nil)
+		return h.showCase(c, fiber.StatusUnprocessableEntity, n, r, msg("banner.not_changed_transition", "From", te.From, "To", te.To), nil)
 	case errors.Is(err, models.ErrConflict):
 		return h.showCase(c, fiber.StatusConflict, n, r,
-			"Someone else changed this case since you loaded it. Nothing was changed: the page now shows the case as it is; try again if it still applies.", nil)
+			"banner.stale", nil)
 	}
 	return err
 }
@@ -532,7 +532,7 @@ func (h *Handler) TransitionCase(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "move", To: in.To, Note: in.Note, Outcome: in.Outcome}, err)
 	}
-	h.flash(c, "Case "+cs.Reference+" is now "+cs.Status.Label())
+	h.flash(c, msg("flash.case_now", "Ref", cs.Reference, "Status", cs.Status))
 	return seeOther(c, views.CaseURL(cs.ID))
 }
 
@@ -551,7 +551,7 @@ func (h *Handler) AssignCase(c *fiber.Ctx) error {
 	if err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "assign", Note: in.Note, Assignee: c.FormValue("assignee_id")}, err)
 	}
-	h.flash(c, "Case "+cs.Reference+" assigned to "+cs.Assignee.DisplayName())
+	h.flash(c, msg("flash.case_assigned", "Ref", cs.Reference, "Name", cs.Assignee.DisplayName()))
 	return seeOther(c, views.CaseURL(cs.ID))
 }
 
@@ -565,7 +565,7 @@ func (h *Handler) AddNote(c *fiber.Ctx) error {
 	if err := h.Store.AddNote(c.UserContext(), CurrentUser(c), n, note); err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "note", Note: note}, err)
 	}
-	h.flash(c, "Note added")
+	h.flash(c, "flash.note_added")
 	return seeOther(c, "/cases/"+strconv.FormatUint(uint64(n), 10))
 }
 
@@ -587,7 +587,7 @@ func (h *Handler) AddContact(c *fiber.Ctx) error {
 	if _, err := h.Store.LogContact(c.UserContext(), CurrentUser(c), in); err != nil {
 		return h.caseFormFailed(c, n, caseRetry{Form: "call", Channel: in.Channel, ReceivedAt: in.ReceivedAt, Summary: in.Summary}, err)
 	}
-	h.flash(c, "Call added to the timeline")
+	h.flash(c, "flash.call_added_timeline")
 	return seeOther(c, views.CaseURL(cs.ID))
 }
 
@@ -616,10 +616,10 @@ func (h *Handler) EditCase(c *fiber.Ctx) error {
 }
 
 func (h *Handler) showEditForm(c *fiber.Ctx, status int, cs *models.Case, f caseForm, version int, fields map[string]string) error {
-	p := caseEditPage{Page: h.page(c, "Edit "+cs.Reference, ""), Case: cs, Form: f, Version: version,
+	p := caseEditPage{Page: h.page(c, msg("title.edit_case", "Ref", cs.Reference), ""), Case: cs, Form: f, Version: version,
 		Conflict: status == fiber.StatusConflict}
 	if len(fields) > 0 {
-		p.Errors, p.Error = fields, notSavedBanner(fields, caseFormFields...)
+		p.Errors, p.Error = fields, notSavedBanner(h.locale(c), fields, caseFormFields...)
 	}
 	var err error
 	if p.Opt, err = h.formOptions(c, cs); err != nil {
@@ -653,7 +653,7 @@ func (h *Handler) UpdateCase(c *fiber.Ctx) error {
 	if err != nil {
 		return h.editFailed(c, n, f, version, asFieldErrors(err, bad), err)
 	}
-	h.flash(c, "Case saved")
+	h.flash(c, "flash.case_saved")
 	return seeOther(c, views.CaseURL(cs.ID))
 }
 

@@ -1,10 +1,6 @@
 package handlers
 
 import (
-	"himoya/views"
-
-	"himoya/models/stats"
-
 	"html/template"
 	"strconv"
 	"strings"
@@ -12,6 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"himoya/models"
+	"himoya/models/stats"
+	"himoya/views"
 )
 
 // refreshSeconds is how often the live dashboard updates itself (views/static/live.js; without
@@ -87,16 +85,17 @@ func (h *Handler) ShowDashboard(c *fiber.Ctx) error {
 // rows of the tables beside them.
 func (h *Handler) layoutDashboard(c *fiber.Ctx, d *stats.Dashboard) *dashboardPage {
 	at := d.At.In(h.Store.Loc)
-	p := &dashboardPage{Page: h.page(c, "Dashboard", "dashboard"), D: d, Zone: h.Store.Loc.String(),
+	p := &dashboardPage{Page: h.page(c, "title.dashboard", "dashboard"), D: d, Zone: h.Store.Loc.String(),
 		Critical: d.CriticalUnassigned[:min(pageList, len(d.CriticalUnassigned))], Overdue: d.Overdue[:min(pageList, len(d.Overdue))],
 		Warnings: d.EarlyWarnings[:min(pageList, len(d.EarlyWarnings))]}
 	if d.LookBack {
-		p.Title = "Dashboard as of " + at.Format("2006-01-02 15:04")
+		p.Title = h.tr(c, msg("title.dashboard_at", "At", h.locale(c).When(at)))
 		p.At = at.Format("2006-01-02T15:04")
 	} else {
 		p.Refresh = refreshSeconds
 	}
-	p.DaySeries, p.DayChart = dayChart(d.CallsByDay)
+	l := h.locale(c)
+	p.DaySeries, p.DayChart = dayChart(l, d.CallsByDay)
 	for i := len(d.CallsByDay.Days) - 1; i >= 0; i-- { // newest first: today is what is looked for
 		row := dayRow{Day: d.CallsByDay.Days[i], Total: d.CallsByDay.Totals[i]}
 		for _, s := range p.DaySeries {
@@ -108,20 +107,20 @@ func (h *Handler) layoutDashboard(c *fiber.Ctx, d *stats.Dashboard) *dashboardPa
 	for i, r := range d.CallsByRegion {
 		p.RegionRows[i] = views.ChartBar{Label: r.Label, Value: r.Calls}
 	}
-	p.RegionChart = views.HorizontalBars("chart-regions", "Calls by region, last 7 days",
-		"Calls of the last 7 days by the region of their case: "+views.SumDesc(p.RegionRows)+".", p.RegionRows)
+	p.RegionChart = views.HorizontalBars("chart-regions", l.T("chart.regions.title"),
+		l.T("chart.regions.desc", "Rows", views.SumDesc(p.RegionRows)), p.RegionRows)
 	for _, st := range models.Statuses {
 		if st.Open() {
-			p.StatusRows = append(p.StatusRows, views.ChartBar{Label: st.Label(), Value: d.OpenByStatus[st]})
+			p.StatusRows = append(p.StatusRows, views.ChartBar{Label: l.Status(st), Value: d.OpenByStatus[st]})
 		}
 	}
-	p.StatusChart = views.HorizontalBars("chart-status", "Open cases by status",
-		"Open cases by status: "+views.SumDesc(p.StatusRows)+".", p.StatusRows)
+	p.StatusChart = views.HorizontalBars("chart-status", l.T("chart.status.title"),
+		l.T("chart.status.desc", "Rows", views.SumDesc(p.StatusRows)), p.StatusRows)
 	return p
 }
 
 // dayChart draws the calls per day, stacked by category.
-func dayChart(s stats.CallSeries) ([]views.ChartSeries, template.HTML) {
+func dayChart(l *views.Locale, s stats.CallSeries) ([]views.ChartSeries, template.HTML) {
 	series := make([]views.ChartSeries, len(s.Series))
 	parts := make([]string, len(s.Series))
 	for i, x := range s.Series {
@@ -136,8 +135,8 @@ func dayChart(s stats.CallSeries) ([]views.ChartSeries, template.HTML) {
 	for i, d := range s.Days {
 		days[i] = d + " " + strconv.Itoa(s.Totals[i])
 	}
-	title := "Calls per day, last " + strconv.Itoa(len(s.Days)) + " days, by category"
-	desc := "Calls by category over the days: " + strings.Join(parts, "; ") + ". Calls each day: " + strings.Join(days, "; ") + "."
+	title := l.N("chart.days.title", len(s.Days))
+	desc := l.T("chart.days.desc", "Parts", strings.Join(parts, "; "), "Days", strings.Join(days, "; "))
 	return series, views.StackedBars("chart-days", title, desc, s.Days, series, s.Totals)
 }
 
@@ -148,7 +147,7 @@ func (h *Handler) showMyWork(c *fiber.Ctx, u *models.User) error {
 	if err != nil {
 		return err
 	}
-	p := myWorkPage{Page: h.page(c, "My work", "dashboard"), W: w}
+	p := myWorkPage{Page: h.page(c, "title.my_work", "dashboard"), W: w}
 	p.Refresh = refreshSeconds
 	for _, x := range models.Urgencies {
 		p.Urgencies = append(p.Urgencies, urgencyCount{x, w.ByUrgency[x]})

@@ -32,14 +32,15 @@ func (h *Handler) eventsPage(c *fiber.Ctx) (*eventsPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	l := h.locale(c)
 	rows := make([]eventRow, len(evs))
 	for i, ev := range evs {
-		rows[i] = eventRow{Event: ev, Day: ev.StartsOn.In(h.Store.Loc).Format("2006-01-02")}
+		rows[i] = eventRow{Event: ev, Day: l.Day(ev.StartsOn)}
 		if ev.Region != "" {
-			rows[i].RegionLabel = tax.Label(models.KindRegion, ev.Region)
+			rows[i].RegionLabel = l.Label(tax, string(models.KindRegion), ev.Region)
 		}
 	}
-	return &eventsPage{Page: h.page(c, "Events", "events"), Rows: rows, Regions: tax.Active(models.KindRegion)}, nil
+	return &eventsPage{Page: h.page(c, "title.events", "events"), Rows: rows, Regions: tax.Active(models.KindRegion)}, nil
 }
 
 // ListEvents shows the events that calls can be linked to.
@@ -60,12 +61,12 @@ func (h *Handler) CreateEvent(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		p.New, p.Errors, p.Error = in, ve.Fields, notSaved
+		p.New, p.Errors, p.Error = in, ve.Fields, h.tr(c, notSaved)
 		return render(c, fiber.StatusUnprocessableEntity, "events/index", p)
 	} else if err != nil {
 		return err
 	}
-	h.flash(c, "Event added: the intake form offers it now.")
+	h.flash(c, "flash.event_added_intake_form")
 	return seeOther(c, "/events")
 }
 
@@ -80,9 +81,9 @@ func (h *Handler) UpdateEvent(c *fiber.Ctx) error {
 		return err
 	}
 	if active {
-		h.flash(c, "Event offered in the intake form again.")
+		h.flash(c, "flash.event_offered_intake_form")
 	} else {
-		h.flash(c, "Event withdrawn from the intake form. Cases linked to it keep it.")
+		h.flash(c, "flash.event_withdrawn_from_intake")
 	}
 	return seeOther(c, "/events")
 }

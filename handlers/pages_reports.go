@@ -29,7 +29,7 @@ func (p reportPage) DownloadURL(format string) string {
 
 // ShowReport shows the report of a period (by default the last complete month).
 func (h *Handler) ShowReport(c *fiber.Ctx) error {
-	p := &reportPage{Page: h.page(c, "Reports", "reports"), Month: c.Query("month"), From: c.Query("from"),
+	p := &reportPage{Page: h.page(c, "title.reports", "reports"), Month: c.Query("month"), From: c.Query("from"),
 		To: c.Query("to"), Formats: []string{"csv", "xlsx", "pdf"}}
 	from, to, opts, err := h.reportRequest(c)
 	p.Public = opts.Public
@@ -37,7 +37,7 @@ func (h *Handler) ShowReport(c *fiber.Ctx) error {
 		p.Report, err = h.Stats.Report(c.UserContext(), CurrentUser(c), from, to, opts)
 	}
 	if ve := asValidationError(err); ve != nil {
-		p.Errors, p.Error = ve.Fields, "Choose another period."
+		p.Errors, p.Error = ve.Fields, h.tr(c, "banner.choose_another_period")
 		return render(c, fiber.StatusUnprocessableEntity, "reports/show", p)
 	} else if err != nil {
 		return err

@@ -165,7 +165,7 @@ func (s *Store) ShareCase(ctx context.Context, u *User, id, userID uint) error {
 			return err
 		}
 		if userID == 0 {
-			fe.add("user", "choose who to share the case with")
+			fe.add("user", "v.choose_who_share_case")
 		}
 		if err := fe.err(); err != nil {
 			return err

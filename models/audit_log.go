@@ -96,19 +96,19 @@ func (s *Store) auditQuery(ctx context.Context, u *User, f *AuditFilter) (*gorm.
 	}
 	if f.Action = strings.TrimSpace(f.Action); f.Action != "" {
 		if len(f.Action) > 40 {
-			fe.add("action", "unknown action")
+			fe.add("action", "v.unknown_action")
 		}
 		q = q.Where("action = ?", f.Action)
 	}
 	if f.Object = strings.TrimSpace(f.Object); f.Object != "" {
 		if len(f.Object) > 20 {
-			fe.add("object", "unknown kind of record")
+			fe.add("object", "v.unknown_kind_record")
 		}
 		q = q.Where("object = ?", f.Object)
 	}
 	if f.ObjectID != 0 {
 		if f.Object == "" {
-			fe.add("object_id", "choose the kind of record too")
+			fe.add("object_id", "v.choose_kind_record_too")
 		}
 		q = q.Where("object_id = ?", f.ObjectID)
 	}

@@ -110,7 +110,7 @@ func (s *Store) UpdateCaller(ctx context.Context, u *User, id uint, in CallerUpd
 		set("phone", func() bool {
 			p := textField(fe, "phone", in.Phone, 40)
 			if p != "" && NormalizePhone(p) == "" {
-				fe.add("phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
+				fe.add("phone", "v.enter_phone_number_country_code")
 				return false
 			}
 			old := c.Phone
@@ -178,7 +178,7 @@ func (s *Store) FindCallers(ctx context.Context, u *User, phone string) ([]Calle
 	}
 	idx := phoneIndex(s.keys, phone)
 	if idx == "" {
-		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "enter a phone number with its country code"}}
+		return nil, &ValidationError{Fields: map[string]string{"caller.phone": "v.enter_phone_number_country_code_2"}}
 	}
 	db := s.rdb(ctx)
 	var callers []Caller

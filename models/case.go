@@ -222,10 +222,10 @@ func checkPaging(fe fieldErrors, page, perPage *int, defaultPerPage int) {
 		*perPage = defaultPerPage
 	}
 	if *page < 1 {
-		fe.add("page", "must be a whole number, 1 or more")
+		fe.add("page", "v.must_be_1_more")
 	}
 	if *perPage < 1 || *perPage > MaxPerPage {
-		fe.add("per_page", "must be a whole number from 1 to "+strconv.Itoa(MaxPerPage))
+		fe.add("per_page", Message("v.per_page_range", "Max", MaxPerPage))
 	}
 }
 
@@ -238,7 +238,7 @@ func (s *Store) ListCases(ctx context.Context, u *User, f CaseFilter) (*CasePage
 	q := s.filterCases(s.rdb(ctx), fe, u, f)
 	text := strings.TrimSpace(f.Q)
 	if utf8.RuneCountInString(text) > 200 {
-		fe.add("q", "use at most 200 characters")
+		fe.add("q", "v.use_at_most_200_characters")
 	}
 	checkPaging(fe, &f.Page, &f.PerPage, 25)
 	if err := fe.err(); err != nil {
@@ -311,7 +311,7 @@ func (s *Store) filterCases(db *gorm.DB, fe fieldErrors, u *User, f CaseFilter) 
 	q := db.Model(&Case{}).Scopes(visible(u))
 	if f.Status != "" {
 		if !Status(f.Status).Valid() {
-			fe.add("status", "unknown status")
+			fe.add("status", "v.unknown_status")
 		}
 		q = q.Where("cases.status = ?", f.Status)
 	}
@@ -326,7 +326,7 @@ func (s *Store) filterCases(db *gorm.DB, fe fieldErrors, u *User, f CaseFilter) 
 	}
 	if f.Urgency != "" {
 		if !Urgency(f.Urgency).Valid() {
-			fe.add("urgency", "choose critical, high or normal")
+			fe.add("urgency", "v.choose_critical_high_normal")
 		}
 		q = q.Where("cases.urgency = ?", f.Urgency)
 	}
@@ -448,19 +448,19 @@ func (s *Store) DayRange(from, to string) (time.Time, time.Time, error) {
 	if from != "" {
 		t, err := time.ParseInLocation("2006-01-02", from, s.Loc)
 		if err != nil {
-			fe.add("from", "use a day like 2024-03-23")
+			fe.add("from", "v.use_day_like_2024_03")
 		}
 		a = t.UTC()
 	}
 	if to != "" {
 		t, err := time.ParseInLocation("2006-01-02", to, s.Loc)
 		if err != nil {
-			fe.add("to", "use a day like 2024-03-23")
+			fe.add("to", "v.use_day_like_2024_03")
 		}
 		b = t.AddDate(0, 0, 1).UTC()
 	}
 	if !a.IsZero() && !b.IsZero() && !a.Before(b) {
-		fe.add("to", "must not be before from")
+		fe.add("to", "v.must_not_be_before_from")
 	}
 	if err := fe.err(); err != nil {
 		return time.Time{}, time.Time{}, err
@@ -492,7 +492,7 @@ func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate)
 			return err
 		}
 		if in.Version < 1 {
-			return &ValidationError{Fields: map[string]string{"version": "send the version of the case you loaded"}}
+			return &ValidationError{Fields: map[string]string{"version": "v.send_version_case_you_loaded"}}
 		}
 		if in.Version != cs.Version {
 			return ErrConflict
@@ -501,7 +501,7 @@ func (s *Store) UpdateCase(ctx context.Context, u *User, id uint, in CaseUpdate)
 			return ErrForbidden
 		}
 		if cs.Status == StatusClosed && !onlyRestricted(in.Present) {
-			return &ValidationError{Fields: map[string]string{"status": "the case is closed: reopen it to change it"}}
+			return &ValidationError{Fields: map[string]string{"status": "v.case_closed_reopen_change"}}
 		}
 		present := func(name string) bool { return in.Present[name] }
 		if in.Present["category"] && !in.Present["categories"] {
@@ -705,10 +705,10 @@ func (s *Store) Assign(ctx context.Context, u *User, id uint, in TransitionInput
 			return err
 		}
 		if a == nil {
-			fe.add("assignee", "choose who will work on the case")
+			fe.add("assignee", "v.choose_who_will_work_on")
 		}
 		if !cs.Status.Open() {
-			fe.add("status", "reopen the case before assigning it")
+			fe.add("status", "v.reopen_case_before_assigning")
 		}
 		if err := fe.err(); err != nil {
 			return err
@@ -741,7 +741,7 @@ func (s *Store) AddNote(ctx context.Context, u *User, id uint, note string) erro
 		fe := fieldErrors{}
 		note = longTextField(fe, "note", note, maxSummary)
 		if note == "" {
-			fe.add("note", "write the note")
+			fe.add("note", "v.write_note")
 		}
 		if err := fe.err(); err != nil {
 			return err

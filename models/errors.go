@@ -2,6 +2,8 @@ package models
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -40,7 +42,9 @@ var ErrInvalidTransition = errors.New("invalid transition")
 // Is lets errors.Is(err, ErrInvalidTransition) match.
 func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
 
-// ValidationError lists what is wrong with an input, field by field (field name -> message).
+// ValidationError lists what is wrong with an input, field by field (field name -> message
+// code). A message code is a key of the interface's message catalogue, maybe with arguments
+// (see Message): models says what is wrong, and the views say it in the reader's language.
 type ValidationError struct {
 	Fields map[string]string
 }
@@ -72,4 +76,35 @@ func (f fieldErrors) err() error {
 		return nil
 	}
 	return &ValidationError{Fields: map[string]string(f)}
+}
+
+// Message encodes a message code: a catalogue key with name, value pairs for its arguments,
+// as one string ("v.max_chars?N=100"), so that field messages stay plain strings wherever
+// they travel (a map of fields, a flash note). SplitMessage decodes it.
+func Message(key string, args ...any) string {
+	if len(args) < 2 {
+		return key
+	}
+	v := url.Values{}
+	for i := 0; i+1 < len(args); i += 2 {
+		v.Set(fmt.Sprint(args[i]), fmt.Sprint(args[i+1]))
+	}
+	return key + "?" + v.Encode()
+}
+
+// SplitMessage decodes a message code made by Message into its key and arguments.
+func SplitMessage(code string) (key string, args map[string]string) {
+	key, q, ok := strings.Cut(code, "?")
+	if !ok {
+		return code, nil
+	}
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return key, nil
+	}
+	args = make(map[string]string, len(v))
+	for k := range v {
+		args[k] = v.Get(k)
+	}
+	return key, args
 }

@@ -47,11 +47,11 @@ func (s *Store) CreateEvent(ctx context.Context, u *User, in EventInput) (*Event
 	fe := fieldErrors{}
 	name := textField(fe, "name", in.Name, maxName)
 	if name == "" {
-		fe.add("name", "name the event")
+		fe.add("name", "v.name_event")
 	}
 	day, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(in.StartsOn), s.Loc)
 	if err != nil {
-		fe.add("starts_on", "use a day like 2024-03-23")
+		fe.add("starts_on", "v.use_day_like_2024_03")
 	}
 	region := termField(fe, tax, KindRegion, "region", strings.ToUpper(in.Region), "")
 	if err := fe.err(); err != nil {

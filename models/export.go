@@ -26,7 +26,7 @@ func (s *Store) ExportCases(ctx context.Context, u *User, f CaseFilter, each fun
 	}
 	fe := fieldErrors{}
 	if strings.TrimSpace(f.Q) != "" {
-		fe.add("q", "an export does not search text: narrow it with the other filters")
+		fe.add("q", "v.export_does_not_search_text")
 	}
 	q := s.filterCases(s.rdb(ctx), fe, u, f)
 	if err := fe.err(); err != nil {
@@ -39,8 +39,7 @@ func (s *Store) ExportCases(ctx context.Context, u *User, f CaseFilter, each fun
 		return 0, err
 	}
 	if len(ids) > MaxExport {
-		return 0, &ValidationError{Fields: map[string]string{"export": "more than " + strconv.Itoa(MaxExport) +
-			" cases: narrow the export with the filters (e.g. the dates)"}}
+		return 0, &ValidationError{Fields: map[string]string{"export": Message("v.export_too_many", "Max", MaxExport)}}
 	}
 	err = s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		return s.audit(tx, Audit{Actor: u, Action: AuditExport, Object: ObjectCase, Detail: "cases=" + strconv.Itoa(len(ids))})

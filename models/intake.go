@@ -96,11 +96,11 @@ func (s *Store) pastTime(fe fieldErrors, field, v string, def *time.Time) *time.
 	t, ok := parseTime(v, s.Loc)
 	switch {
 	case !ok:
-		fe.add(field, "use a date and time like 2024-03-23T14:05 or 2024-03-23T14:05:00+03:00")
+		fe.add(field, "v.use_date_time_like_2024")
 	case t.After(s.now().Add(5 * time.Minute)):
-		fe.add(field, "cannot be in the future")
+		fe.add(field, "v.cannot_be_in_future")
 	case t.Year() < 2000:
-		fe.add(field, "is too long ago")
+		fe.add(field, "v.too_long_ago")
 	default:
 		return &t
 	}
@@ -111,7 +111,7 @@ func (s *Store) pastTime(fe fieldErrors, field, v string, def *time.Time) *time.
 func termField(fe fieldErrors, tax *Taxonomy, k TermKind, field, v, old string) string {
 	v = strings.TrimSpace(v)
 	if v != "" && !tax.has(k, v, old) {
-		fe.add(field, "unknown "+strings.ReplaceAll(string(k), "_", " ")+" code")
+		fe.add(field, "v.unknown_code."+string(k))
 	}
 	return v
 }
@@ -141,7 +141,7 @@ func (s *Store) checkCaller(tx *gorm.DB, u *User, fe fieldErrors, tax *Taxonomy,
 	}
 	if p := strings.TrimSpace(in.Phone); p != "" {
 		if NormalizePhone(p) == "" {
-			fe.add("caller.phone", "enter a phone number with its country code, e.g. +7 916 123-45-67")
+			fe.add("caller.phone", "v.enter_phone_number_country_code")
 		} else if v := textField(fe, "caller.phone", p, 40); v != "" {
 			fill("phone", c.Phone == "", func() { c.Phone, c.PhoneIndex = Personal(v), phoneIndex(s.keys, v) })
 		}
@@ -177,7 +177,7 @@ func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxon
 	set("category", func() bool {
 		v := strings.TrimSpace(f.Category)
 		if v == "" {
-			fe.add("category", "choose what happened")
+			fe.add("category", "v.choose_what_happened")
 			return false
 		}
 		v = termField(fe, tax, KindCategory, "category", v, cs.Category)
@@ -201,7 +201,7 @@ func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxon
 				}
 			}
 			if i > 0 && !tax.has(KindCategory, code, old) {
-				fe.add("categories", "unknown category code")
+				fe.add("categories", "v.unknown_category_code")
 				return false
 			}
 			seen[code] = true
@@ -236,7 +236,7 @@ func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxon
 			n = *f.PeopleAffected
 		}
 		if n < 1 || n > 100000 {
-			fe.add("people_affected", "enter a number from 1 to 100000")
+			fe.add("people_affected", "v.enter_number_from_1_100000")
 			return false
 		}
 		old := cs.PeopleAffected
@@ -249,7 +249,7 @@ func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxon
 			u = UrgencyNormal
 		}
 		if !u.Valid() {
-			fe.add("urgency", "choose critical, high or normal")
+			fe.add("urgency", "v.choose_critical_high_normal")
 			return false
 		}
 		old := cs.Urgency
@@ -290,15 +290,15 @@ func (s *Store) applyFields(tx *gorm.DB, actor *User, fe fieldErrors, tax *Taxon
 				continue
 			}
 			if !contains(DocumentKinds, d.Document) {
-				fe.add("documents", "unknown document: use one of "+strings.Join(DocumentKinds, ", "))
+				fe.add("documents", Message("v.unknown_document", "List", strings.Join(DocumentKinds, ", ")))
 				return false
 			}
 			if !contains(DocumentStatuses, d.Status) {
-				fe.add("documents", "say what happened to the document: "+strings.Join(DocumentStatuses, ", "))
+				fe.add("documents", Message("v.say_document_status", "List", strings.Join(DocumentStatuses, ", ")))
 				return false
 			}
 			if seen[d.Document] {
-				fe.add("documents", "each document once")
+				fe.add("documents", "v.each_document_once")
 				return false
 			}
 			seen[d.Document] = true
@@ -379,7 +379,7 @@ func (s *Store) checkCall(tx *gorm.DB, actor *User, fe fieldErrors, now time.Tim
 	}
 	c := &checkedCall{tax: tax, received: s.pastTime(fe, "received_at", receivedAt, &now), channel: strings.TrimSpace(channel)}
 	if c.channel == "" {
-		fe.add("channel", "choose how the call came in")
+		fe.add("channel", "v.choose_how_call_came_in")
 	} else {
 		termField(fe, tax, KindChannel, "channel", c.channel, "")
 	}
@@ -492,7 +492,7 @@ func (s *Store) LogContact(ctx context.Context, actor *User, in ContactInput) (*
 				category = cs.Category
 			}
 		} else if category == "" {
-			fe.add("category", "choose what the call was about")
+			fe.add("category", "v.choose_what_call_was_about")
 		}
 		if err := fe.err(); err != nil {
 			return err

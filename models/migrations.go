@@ -49,7 +49,8 @@ var migrations = []migration{
 	{14, "dashboard indexes", migrate0014},                   // migrations_dashboard.go
 	{15, "hourly call counts kept by triggers", migrate0015}, // migrations_dashboard.go
 	{16, "audit log append-only", migrate0016},
-	{17, "hourly call counts by caller citizenship kept by triggers", migrate0017}, // migrations_reports.go
+	{17, "hourly call counts by caller citizenship kept by triggers", migrate0017},                  // migrations_reports.go
+	{18, "interface language per account, taxonomy labels in Tajik, Uzbek and Kyrgyz", migrate0018}, // migrations_i18n.go
 }
 
 // SchemaMigration records that a migration ran.

@@ -20,7 +20,7 @@ import (
 //   - an account (an assignee, the account a case is shared with): namedAccount
 
 // noSuchCaller is the one answer to a caller id the actor may not use.
-const noSuchCaller = "no such caller"
+const noSuchCaller = "v.no_such_caller"
 
 // callerVisible reports whether u may see caller id: supervisors see every caller; a
 // caseworker sees the caller of a case they may open (as its caller or by a call on it), and
@@ -112,7 +112,7 @@ func (s *Store) namedCase(tx *gorm.DB, u *User, fe fieldErrors, id uint, phone s
 	var cs Case
 	if err := tx.Preload("Shares").First(&cs, id).Error; err != nil {
 		if translate(err) == ErrNotFound {
-			fe.add("case_id", "no such case")
+			fe.add("case_id", "v.no_such_case")
 			return nil, nil
 		}
 		return nil, err
@@ -134,7 +134,7 @@ func (s *Store) namedCase(tx *gorm.DB, u *User, fe fieldErrors, id uint, phone s
 			}
 		}
 	}
-	fe.add("case_id", "no such case")
+	fe.add("case_id", "v.no_such_case")
 	return nil, nil
 }
 
@@ -142,7 +142,7 @@ func (s *Store) namedCase(tx *gorm.DB, u *User, fe fieldErrors, id uint, phone s
 // account that works on cases sees them all (the intake form offers them).
 func namedEvent(tx *gorm.DB, u *User, fe fieldErrors, id uint) (bool, error) {
 	if !u.WorksOnCases() {
-		fe.add("event_id", "no such event")
+		fe.add("event_id", "v.no_such_event")
 		return false, nil
 	}
 	var n int64
@@ -150,7 +150,7 @@ func namedEvent(tx *gorm.DB, u *User, fe fieldErrors, id uint) (bool, error) {
 		return false, err
 	}
 	if n == 0 {
-		fe.add("event_id", "no such event")
+		fe.add("event_id", "v.no_such_event")
 		return false, nil
 	}
 	return true, nil
@@ -173,17 +173,17 @@ func namedAccount(tx *gorm.DB, fe fieldErrors, field string, id uint, email stri
 	}
 	if err != nil {
 		if translate(err) == ErrNotFound {
-			fe.add(field, "no such user")
+			fe.add(field, "v.no_such_user")
 			return nil, nil
 		}
 		return nil, err
 	}
 	if !a.Active {
-		fe.add(field, "this account is deactivated")
+		fe.add(field, "v.this_account_deactivated")
 		return nil, nil
 	}
 	if !a.WorksOnCases() {
-		fe.add(field, "this account does not work on cases")
+		fe.add(field, "v.this_account_does_not_work")
 		return nil, nil
 	}
 	return &a, nil

@@ -85,7 +85,7 @@ const callerExpired = `NOT EXISTS (SELECT 1 FROM cases c WHERE c.caller_id = cal
 // for the whole run. It is safe to run again: what is already erased is not touched.
 func (s *Store) RunRetention(ctx context.Context, months int) (*RetentionReport, error) {
 	if months < 1 {
-		return nil, &ValidationError{Fields: map[string]string{"months": "the retention period must be at least 1 month"}}
+		return nil, &ValidationError{Fields: map[string]string{"months": "v.retention_period_must_be_at"}}
 	}
 	now := s.now()
 	rep := &RetentionReport{Cutoff: now.AddDate(0, -months, 0)}
@@ -339,7 +339,7 @@ func (s *Store) ForgetCaller(ctx context.Context, u *User, id uint, reason strin
 		return nil, ErrForbidden
 	}
 	if !validForgetReason(reason) {
-		return nil, &ValidationError{Fields: map[string]string{"reason": "choose why this person's data is erased"}}
+		return nil, &ValidationError{Fields: map[string]string{"reason": "v.choose_why_this_person_s"}}
 	}
 	rep := &ForgetReport{}
 	now := s.now()

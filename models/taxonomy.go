@@ -42,13 +42,18 @@ var codePattern = map[TermKind]*regexp.Regexp{
 // Term is one entry of the taxonomy: a stable code with English and Russian labels. Terms
 // are deactivated, never deleted, so old records keep their meaning.
 type Term struct {
-	ID       uint     `json:"-"`
-	Kind     TermKind `json:"-"`
-	Code     string   `json:"code"`
-	LabelEN  string   `json:"label"`
-	LabelRU  string   `json:"label_ru"`
-	Active   bool     `json:"-"`
-	Position int      `json:"-"`
+	ID      uint     `json:"-"`
+	Kind    TermKind `json:"-"`
+	Code    string   `json:"code"`
+	LabelEN string   `json:"label"`
+	LabelRU string   `json:"label_ru"`
+	// LabelTG, LabelUZ and LabelKY are the Tajik (Cyrillic), Uzbek (Latin) and Kyrgyz
+	// labels: the callers' languages. Empty: none yet.
+	LabelTG  string `json:"-"`
+	LabelUZ  string `json:"-"`
+	LabelKY  string `json:"-"`
+	Active   bool   `json:"-"`
+	Position int    `json:"-"`
 }
 
 // Label is the term as shown on pages: English, with the Russian label beside it.
@@ -57,6 +62,26 @@ func (t Term) Label() string {
 		return t.LabelEN
 	}
 	return t.LabelEN + " · " + t.LabelRU
+}
+
+// TermLanguages are the languages a term has a label in, in the order admins edit them.
+var TermLanguages = []string{"ru", "en", "tg", "uz", "ky"}
+
+// LabelIn is the term's label in a language of TermLanguages ("" when it has none).
+func (t Term) LabelIn(lang string) string {
+	switch lang {
+	case "ru":
+		return t.LabelRU
+	case "en":
+		return t.LabelEN
+	case "tg":
+		return t.LabelTG
+	case "uz":
+		return t.LabelUZ
+	case "ky":
+		return t.LabelKY
+	}
+	return ""
 }
 
 // Taxonomy is every list, each in display order.
@@ -118,33 +143,41 @@ func validKind(k TermKind) bool {
 	return ok
 }
 
+// TermLabels are a term's labels in each language of TermLanguages.
+type TermLabels struct {
+	EN, RU, TG, UZ, KY string
+}
+
 // checkLabels checks a term's labels and returns them trimmed. They are short texts: they
-// show in forms and lists, and reach reports and their files.
-func checkLabels(fe fieldErrors, en, ru string) (string, string) {
-	en, ru = textField(fe, "label_en", en, maxName), textField(fe, "label_ru", ru, maxName)
-	if en == "" {
-		fe.add("label_en", "enter an English label")
+// show in forms and lists, and reach reports and their files. English is required: reports
+// and the API fall back to it.
+func checkLabels(fe fieldErrors, l TermLabels) TermLabels {
+	l.EN, l.RU = textField(fe, "label_en", l.EN, maxName), textField(fe, "label_ru", l.RU, maxName)
+	l.TG, l.UZ = textField(fe, "label_tg", l.TG, maxName), textField(fe, "label_uz", l.UZ, maxName)
+	l.KY = textField(fe, "label_ky", l.KY, maxName)
+	if l.EN == "" {
+		fe.add("label_en", "v.enter_english_label")
 	}
-	return en, ru
+	return l
 }
 
 // AddTerm adds a term to a list (admins only).
-func (s *Store) AddTerm(ctx context.Context, actor *User, k TermKind, code, en, ru string) (*Term, error) {
+func (s *Store) AddTerm(ctx context.Context, actor *User, k TermKind, code string, l TermLabels) (*Term, error) {
 	if !actor.Role.AtLeast(RoleAdmin) {
 		return nil, ErrForbidden
 	}
 	code = strings.TrimSpace(code)
 	fe := fieldErrors{}
 	if !validKind(k) {
-		fe.add("kind", "unknown list")
+		fe.add("kind", "v.unknown_list")
 	} else if !codePattern[k].MatchString(code) {
-		fe.add("code", "use the code's standard form (e.g. lower_case_words, RU-MOW, TJ, ru)")
+		fe.add("code", "v.use_code_s_standard_form")
 	}
-	en, ru = checkLabels(fe, en, ru)
+	l = checkLabels(fe, l)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
-	t := &Term{Kind: k, Code: code, LabelEN: en, LabelRU: ru, Active: true}
+	t := &Term{Kind: k, Code: code, LabelEN: l.EN, LabelRU: l.RU, LabelTG: l.TG, LabelUZ: l.UZ, LabelKY: l.KY, Active: true}
 	err := s.wdb(ctx).Transaction(func(tx *gorm.DB) error {
 		var last Term
 		if err := tx.Where("kind = ?", k).Order("position DESC").Limit(1).Find(&last).Error; err != nil {
@@ -154,19 +187,19 @@ func (s *Store) AddTerm(ctx context.Context, actor *User, k TermKind, code, en, 
 		return tx.Create(t).Error
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return nil, &ValidationError{Fields: map[string]string{"code": "this code exists already; rename or reactivate it instead"}}
+		return nil, &ValidationError{Fields: map[string]string{"code": "v.this_code_exists_already_rename"}}
 	}
 	return t, err
 }
 
 // UpdateTerm renames a term and sets whether it is offered in forms (admins only). The code
 // never changes.
-func (s *Store) UpdateTerm(ctx context.Context, actor *User, id uint, en, ru string, active bool) (*Term, error) {
+func (s *Store) UpdateTerm(ctx context.Context, actor *User, id uint, l TermLabels, active bool) (*Term, error) {
 	if !actor.Role.AtLeast(RoleAdmin) {
 		return nil, ErrForbidden
 	}
 	fe := fieldErrors{}
-	en, ru = checkLabels(fe, en, ru)
+	l = checkLabels(fe, l)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
@@ -175,7 +208,7 @@ func (s *Store) UpdateTerm(ctx context.Context, actor *User, id uint, en, ru str
 		if err := tx.First(&t, id).Error; err != nil {
 			return translate(err)
 		}
-		t.LabelEN, t.LabelRU, t.Active = en, ru, active
+		t.LabelEN, t.LabelRU, t.LabelTG, t.LabelUZ, t.LabelKY, t.Active = l.EN, l.RU, l.TG, l.UZ, l.KY, active
 		return tx.Save(&t).Error
 	})
 	return &t, err

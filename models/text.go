@@ -28,18 +28,17 @@ func isBidiControl(r rune) bool {
 // when nothing is.
 func textProblem(v string, long bool) string {
 	if !utf8.ValidString(v) {
-		return "contains characters that are not text"
+		return "v.not_text"
 	}
 	for _, r := range v {
 		switch {
 		case long && (r == '\n' || r == '\r' || r == '\t'):
 		case r == '\n' || r == '\r' || r == '\t':
-			return "must be one line: remove the line break or tab"
+			return "v.one_line"
 		case unicode.IsControl(r):
-			return fmt.Sprintf("contains a control character (U+%04X), which is not text: remove it", r)
+			return Message("v.control_char", "Char", fmt.Sprintf("U+%04X", r))
 		case isBidiControl(r):
-			return fmt.Sprintf("contains an invisible control of writing direction (U+%04X), which can make the text "+
-				"show as something else: remove it", r)
+			return Message("v.bidi_char", "Char", fmt.Sprintf("U+%04X", r))
 		}
 	}
 	return ""
@@ -52,7 +51,7 @@ func checkText(fe fieldErrors, field, v string, max int, long bool) string {
 	if msg := textProblem(v, long); msg != "" {
 		fe.add(field, msg)
 	} else if utf8.RuneCountInString(v) > max {
-		fe.add(field, fmt.Sprintf("use at most %d characters", max))
+		fe.add(field, Message("v.max_chars", "N", max))
 	}
 	return v
 }

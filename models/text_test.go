@@ -1,7 +1,6 @@
 package models
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -40,7 +39,8 @@ func TestTextProblem(t *testing.T) {
 			t.Errorf("long %q: accepted %v, want %v (%s)", tc.v, got, tc.long, textProblem(tc.v, true))
 		}
 	}
-	if msg := textProblem("x\u202ey", false); !strings.Contains(msg, "U+202E") {
+	if _, args := SplitMessage(textProblem("x\u202ey", false)); args["Char"] != "U+202E" {
+		msg := textProblem("x\u202ey", false)
 		t.Errorf("the message does not name the character: %q", msg)
 	}
 }

@@ -105,16 +105,16 @@ func (s *Store) CreateTokenWithRole(ctx context.Context, email, name string, rol
 		return "", nil, err
 	}
 	if !u.Active {
-		return "", nil, &ValidationError{Fields: map[string]string{"email": "this account is deactivated"}}
+		return "", nil, &ValidationError{Fields: map[string]string{"email": "v.this_account_deactivated"}}
 	}
 	if role == "" {
 		role = defaultTokenRole(u)
 	}
 	switch {
 	case role != RoleCaseworker && role != RoleSupervisor && role != RoleAdmin:
-		return "", nil, &ValidationError{Fields: map[string]string{"role": "choose caseworker, supervisor or admin"}}
+		return "", nil, &ValidationError{Fields: map[string]string{"role": "v.choose_caseworker_supervisor_admin"}}
 	case !u.Can(role):
-		return "", nil, &ValidationError{Fields: map[string]string{"role": "a token cannot have a role its account does not have"}}
+		return "", nil, &ValidationError{Fields: map[string]string{"role": "v.token_cannot_have_role_account"}}
 	}
 	fe := fieldErrors{}
 	if name = textField(fe, "name", name, 100); len(fe) > 0 {
@@ -161,7 +161,7 @@ func (s *Store) RevokeToken(ctx context.Context, id uint, prefix string) (*APITo
 		} else {
 			prefix = strings.TrimSpace(prefix)
 			if len(prefix) < tokenShown {
-				return &ValidationError{Fields: map[string]string{"prefix": "give the first " + strconv.Itoa(tokenShown) + " characters of the token"}}
+				return &ValidationError{Fields: map[string]string{"prefix": Message("v.token_prefix", "N", tokenShown)}}
 			}
 			if len(prefix) > tokenShown {
 				prefix = prefix[:tokenShown] // a whole token was pasted

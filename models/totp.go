@@ -161,11 +161,11 @@ func (s *Store) ConfirmEnrolment(ctx context.Context, u *User, ip string, p Proo
 			return 0, "", err
 		}
 		if tf.Pending == "" {
-			return 0, "", &ValidationError{Fields: map[string]string{"code": "this set-up has expired: reload the page and scan the new code"}}
+			return 0, "", &ValidationError{Fields: map[string]string{"code": "v.this_set_up_has_expired"}}
 		}
 		step, ok := checkTOTP(string(tf.Pending), normCode(code), s.now(), 0)
 		if !ok {
-			return 0, "", &ValidationError{Fields: map[string]string{"code": "that code does not match: check your phone's clock and type the code your app shows now"}}
+			return 0, "", &ValidationError{Fields: map[string]string{"code": "v.that_code_does_not_match"}}
 		}
 		return step, tf.Pending, nil
 	}

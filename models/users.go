@@ -28,8 +28,10 @@ type User struct {
 	Active         bool   `json:"active"`
 	// TwoFactorAt is when the account set up two-factor login; nil: it has not.
 	TwoFactorAt *time.Time `json:"-"`
-	CreatedAt   time.Time  `json:"-"`
-	UpdatedAt   time.Time  `json:"-"`
+	// Language is the interface language the account chose ("ru", "en"); "": the browser's.
+	Language  string    `json:"-"`
+	CreatedAt time.Time `json:"-"`
+	UpdatedAt time.Time `json:"-"`
 }
 
 // DisplayName is the name, or the e-mail when there is none.
@@ -112,11 +114,11 @@ func validEmail(e string) bool {
 
 func checkPasswordRules(fe fieldErrors, pw string) {
 	if len([]rune(pw)) < MinPasswordLength {
-		fe.add("password", fmt.Sprintf("use at least %d characters", MinPasswordLength))
+		fe.add("password", Message("v.password_min", "N", MinPasswordLength))
 	} else if len(pw) > 1024 {
-		fe.add("password", "use at most 1024 characters")
+		fe.add("password", "v.use_at_most_1024_characters")
 	} else if IsCommonPassword(pw) {
-		fe.add("password", "this password is on a list of common passwords that attackers try first: choose another")
+		fe.add("password", "v.this_password_on_list_common")
 	}
 }
 
@@ -134,10 +136,10 @@ func (s *Store) CreateUserAs(ctx context.Context, actor *User, in UserInput) (*U
 	fe := fieldErrors{}
 	in.Email = normEmail(textField(fe, "email", in.Email, 254))
 	if !validEmail(in.Email) {
-		fe.add("email", "enter a valid e-mail address")
+		fe.add("email", "v.enter_valid_mail_address")
 	}
 	if !in.Role.Valid() {
-		fe.add("role", "choose caseworker, supervisor, admin or admin-only")
+		fe.add("role", "v.choose_caseworker_supervisor_admin_admin")
 	}
 	in.Name = textField(fe, "name", in.Name, maxName)
 	checkPasswordRules(fe, in.Password)
@@ -158,7 +160,7 @@ func (s *Store) CreateUserAs(ctx context.Context, actor *User, in UserInput) (*U
 	})
 	if err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return nil, &ValidationError{Fields: map[string]string{"email": "an account with this e-mail exists"}}
+			return nil, &ValidationError{Fields: map[string]string{"email": "v.account_this_mail_exists"}}
 		}
 		return nil, err
 	}
@@ -222,8 +224,7 @@ func adminActsOn(actor *User, id uint) error {
 	case !actor.IsAdmin():
 		return ErrForbidden
 	case actor.ID == id:
-		return &ValidationError{Fields: map[string]string{"account": "you cannot change your own role or access: " +
-			"another admin must do it (your password, two-factor login and sessions are on your account page)"}}
+		return &ValidationError{Fields: map[string]string{"account": "v.own_role"}}
 	}
 	return nil
 }
@@ -240,7 +241,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *User, id uint, name strin
 		return nil, err
 	}
 	if !role.Valid() {
-		return nil, &ValidationError{Fields: map[string]string{"role": "choose caseworker, supervisor, admin or admin-only"}}
+		return nil, &ValidationError{Fields: map[string]string{"role": "v.choose_caseworker_supervisor_admin_admin"}}
 	}
 	stored, alsoSupervisor := role.stored()
 	var u User
@@ -345,7 +346,7 @@ func (s *Store) proveOwner(ctx context.Context, u *User, ip string, p Proof, pre
 	var refusal error
 	err = db.Transaction(func(tx *gorm.DB) error {
 		if !ok {
-			refusal = &ValidationError{Fields: map[string]string{"current": "the current password is wrong"}}
+			refusal = &ValidationError{Fields: map[string]string{"current": "v.current_password_wrong"}}
 			return s.auditLoginFailure(tx, &cur, "current_password")
 		}
 		if cur.TwoFactorAt != nil {
@@ -354,7 +355,7 @@ func (s *Store) proveOwner(ctx context.Context, u *User, ip string, p Proof, pre
 				return err
 			}
 			if how == "" {
-				refusal = &ValidationError{Fields: map[string]string{"current_code": "enter the code your app shows now for himoya, or one of your recovery codes"}}
+				refusal = &ValidationError{Fields: map[string]string{"current_code": "v.enter_code_your_app_shows"}}
 				return s.auditLoginFailure(tx, &cur, "current_code")
 			}
 		}
@@ -542,3 +543,22 @@ func hashToken(t string) string {
 
 // NewPassword returns a random password for first-run and reset use.
 func NewPassword() string { return newToken()[:20] }
+
+// InterfaceLanguages are the languages the interface speaks, which an account may choose.
+var InterfaceLanguages = []string{"ru", "en"}
+
+// SetLanguage records the interface language an account chose: one of InterfaceLanguages,
+// or "" to follow the browser's.
+func (s *Store) SetLanguage(ctx context.Context, u *User, lang string) error {
+	if u == nil {
+		return ErrUnauthenticated
+	}
+	if lang != "" && !contains(InterfaceLanguages, lang) {
+		return &ValidationError{Fields: map[string]string{"language": "v.choose_language"}}
+	}
+	if err := s.wdb(ctx).Model(&User{}).Where("id = ?", u.ID).Update("language", lang).Error; err != nil {
+		return err
+	}
+	u.Language = lang
+	return nil
+}

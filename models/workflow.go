@@ -138,7 +138,7 @@ func MovesFor(u *User, c *Case) []Rule {
 func checkMove(u *User, c *Case, in TransitionInput, assignee *User) (Rule, error) {
 	to := Status(in.To)
 	if !to.Valid() {
-		return Rule{}, &ValidationError{Fields: map[string]string{"to": "unknown status"}}
+		return Rule{}, &ValidationError{Fields: map[string]string{"to": "v.unknown_status"}}
 	}
 	r, ok := rule(c.Status, to)
 	if !ok {
@@ -149,13 +149,13 @@ func checkMove(u *User, c *Case, in TransitionInput, assignee *User) (Rule, erro
 	}
 	fe := fieldErrors{}
 	if r.Needs&NeedsAssignee != 0 && assignee == nil && c.AssigneeID == nil {
-		fe.add("assignee", "choose who will work on the case")
+		fe.add("assignee", "v.choose_who_will_work_on")
 	}
 	if r.Needs&NeedsNote != 0 && in.Note == "" {
-		fe.add("note", "say why")
+		fe.add("note", "v.say_why")
 	}
 	if r.Needs&NeedsOutcome != 0 && in.Outcome == "" {
-		fe.add("outcome", "choose the outcome")
+		fe.add("outcome", "v.choose_outcome")
 	}
 	if assignee != nil && !u.Can(RoleSupervisor) && assignee.ID != u.ID {
 		return Rule{}, ErrForbidden // a caseworker assigns only to themselves

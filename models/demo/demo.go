@@ -676,10 +676,10 @@ func generate(ctx context.Context, s *models.Store, opts Options, hash func(pass
 		opts.Months = 4
 	}
 	if opts.Months < 1 || opts.Months > 240 {
-		return nil, &models.ValidationError{Fields: map[string]string{"months": "use 1 to 240 months"}}
+		return nil, &models.ValidationError{Fields: map[string]string{"months": "v.use_1_240_months"}}
 	}
 	if opts.Cases < 0 {
-		return nil, &models.ValidationError{Fields: map[string]string{"cases": "use 0 (from the months) or more"}}
+		return nil, &models.ValidationError{Fields: map[string]string{"cases": "v.use_0_from_months_more"}}
 	}
 	if opts.Now.IsZero() {
 		opts.Now = s.UTCNow()

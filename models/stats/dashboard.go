@@ -165,11 +165,11 @@ func (s *Stats) ParseAsOf(v string) (time.Time, error) {
 	t, ok := models.ParseTime(v, s.store.Loc)
 	switch {
 	case !ok:
-		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "use a moment like 2024-03-23T14:05:00+03:00"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "v.use_moment_like_2024_03"}}
 	case t.After(now.Add(5 * time.Minute)):
-		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "cannot be in the future"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "v.cannot_be_in_future"}}
 	case t.Year() < 2000:
-		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "is too long ago"}}
+		return time.Time{}, &models.ValidationError{Fields: map[string]string{"at": "v.too_long_ago"}}
 	}
 	return t, nil
 }

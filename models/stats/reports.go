@@ -153,19 +153,19 @@ func reportPeriod(loc *time.Location, now time.Time, from, to string) (time.Time
 	a, errA := time.ParseInLocation("2006-01-02", from, loc)
 	b, errB := time.ParseInLocation("2006-01-02", to, loc)
 	if errA != nil {
-		fe.add("from", "use a day like 2024-03-01")
+		fe.add("from", "v.use_day_like_2024_03")
 	}
 	if errB != nil {
-		fe.add("to", "use a day like 2024-03-31")
+		fe.add("to", "v.use_day_like_2024_03")
 	}
 	if errA == nil && errB == nil {
 		switch {
 		case b.Before(a):
-			fe.add("to", "must not be before from")
+			fe.add("to", "v.must_not_be_before_from")
 		case b.After(a.AddDate(3, 0, -1)):
-			fe.add("to", "choose a period of at most three years")
+			fe.add("to", "v.choose_period_at_most_three")
 		case a.Year() < 2000 || b.Year() > 9999:
-			fe.add("from", "choose a period after 2000")
+			fe.add("from", "v.choose_period_after_2000")
 		}
 	}
 	if err := fe.err(); err != nil {
@@ -179,7 +179,7 @@ func reportPeriod(loc *time.Location, now time.Time, from, to string) (time.Time
 func MonthPeriod(month string) (from, to string, err error) {
 	m, err := time.Parse("2006-01", month)
 	if err != nil {
-		return "", "", &models.ValidationError{Fields: map[string]string{"month": "use a month like 2024-03"}}
+		return "", "", &models.ValidationError{Fields: map[string]string{"month": "v.use_month_like_2024_03"}}
 	}
 	return m.Format("2006-01-02"), m.AddDate(0, 1, -1).Format("2006-01-02"), nil
 }

@@ -30,7 +30,7 @@ type FileWriter interface {
 func (s *Stats) ExportReport(ctx context.Context, u *models.User, from, to string, opts ReportOptions, format string, fw FileWriter) (*ReportFile, error) {
 	ct, ok := fw.ContentType(format)
 	if !ok {
-		return nil, &models.ValidationError{Fields: map[string]string{"format": "choose csv, xlsx or pdf"}}
+		return nil, &models.ValidationError{Fields: map[string]string{"format": "v.choose_csv_xlsx_pdf"}}
 	}
 	r, err := s.Report(ctx, u, from, to, opts)
 	if err != nil {
