@@ -4,7 +4,7 @@
 GO  ?= go
 BIN ?= himoya
 
-.PHONY: run test lint bench build ci
+.PHONY: run test lint bench build ci mutation
 
 ## run: start the web app (HIMOYA_ADDR, HIMOYA_DB, HIMOYA_TZ from the environment)
 run:
@@ -32,3 +32,21 @@ build:
 ## ci: what CI runs
 ci:
 	bash .ci/run
+
+## mutation: mutation testing (gremlins, pinned) of the files that guard what matters: access
+## rules, workflow, the public report's suppression, login limits, sealing. It runs the models
+## package's tests once per mutant (about 40 minutes on two cores); docs/mutation.md has the last
+## results and why each surviving mutant is harmless. One file: make mutation MUTATE=workflow.go
+GREMLINS ?= github.com/go-gremlins/gremlins/cmd/gremlins@v0.6.0
+MUTATE   ?= access.go workflow.go reports_suppress.go logins.go crypto.go personal.go
+MUTATION_WORKERS ?= 2
+# gremlins mutates every file of the package it is pointed at; the others are excluded by name.
+empty :=
+space := $(empty) $(empty)
+MUTATION_SKIP := $(filter-out $(MUTATE) %_test.go,$(notdir $(wildcard models/*.go)))
+mutation:
+	$(GO) install $(GREMLINS)
+	"$$($(GO) env GOPATH)/bin/gremlins" unleash --workers $(MUTATION_WORKERS) --timeout-coefficient 5 \
+		--invert-logical --invert-loopctrl --invert-assignments --invert-bitwise --invert-bwassign \
+		--remove-self-assignments --exclude-files '^($(subst $(space),|,$(subst .,\.,$(MUTATION_SKIP))))$$' \
+		--threshold-efficacy 95 ./models
