@@ -325,3 +325,24 @@ func TestCaseworkerMovesOnlyCasesAssignedToThem(t *testing.T) {
 		t.Fatal("no move was tried")
 	}
 }
+
+// TestCaseworkerTakesANewCaseOnlyByAssigning: the one move a caseworker may make on a case
+// nobody is assigned to is taking it (new -> assigned). Were the table to give caseworkers
+// another move from new, they would still need the case to be theirs to make it.
+func TestCaseworkerTakesANewCaseOnlyByAssigning(t *testing.T) {
+	saved := Workflow
+	t.Cleanup(func() { Workflow = saved })
+	Workflow = append(append([]Rule(nil), saved...), Rule{StatusNew, StatusInProgress, RoleCaseworker, 0})
+	cw := &User{ID: 7, Role: RoleCaseworker}
+	var got []Status
+	for _, r := range MovesFor(cw, &Case{Status: StatusNew}) {
+		got = append(got, r.To)
+	}
+	if fmt.Sprint(got) != "[assigned]" {
+		t.Errorf("a caseworker on an unassigned new case may: %v", got)
+	}
+	mine := &Case{Status: StatusNew, AssigneeID: &cw.ID}
+	if !mayMove(cw, mine, Rule{StatusNew, StatusInProgress, RoleCaseworker, 0}) {
+		t.Error("the table's new move is refused on the caseworker's own case")
+	}
+}
