@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -192,5 +193,97 @@ func TestShareAndUnshareAreAudited(t *testing.T) {
 	}
 	if err := s.UnshareCase(ctx, sup, 9999, cw.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unsharing a case that does not exist: %v", err)
+	}
+}
+
+// TestShareCandidates: a case may be shared with the active caseworkers who do not see it by
+// being its assignee or by an earlier share, in the order of their names.
+func TestShareCandidates(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	mk := func(email, name string, role Role) *User {
+		t.Helper()
+		u, err := s.CreateUser(ctx, UserInput{Email: email, Name: name, Role: role, Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	sup := mk("sup@example.org", "Sup", RoleSupervisor)
+	zarina := mk("zarina@example.org", "Zarina", RoleCaseworker)
+	mk("aziz@example.org", "Aziz", RoleCaseworker)
+	bahrom := mk("bahrom@example.org", "Bahrom", RoleCaseworker)
+	gone := mk("gone@example.org", "Gone", RoleCaseworker)
+	mk("adm@example.org", "Admin", RoleAdmin)
+	if err := s.db.Model(&User{}).Where("id = ?", gone.ID).Update("active", false).Error; err != nil {
+		t.Fatal(err)
+	}
+	names := func(cs *Case) string {
+		t.Helper()
+		us, err := s.ShareCandidates(ctx, cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, u := range us {
+			out = append(out, u.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	cs := mkCase(t, s, sup)
+	if got := names(cs); got != "Aziz Bahrom Zarina" {
+		t.Errorf("an unassigned case: %s", got)
+	}
+	if _, err := s.Assign(ctx, sup, cs.ID, TransitionInput{AssigneeID: bahrom.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ShareCase(ctx, sup, cs.ID, zarina.ID); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ = s.GetCase(ctx, sup, cs.ID)
+	if got := names(cs); got != "Aziz" {
+		t.Errorf("a case assigned to Bahrom and shared with Zarina: %s", got)
+	}
+}
+
+// TestClosedCaseOnlyRestriction: a closed case keeps its fields; only its restriction may
+// change (an old case can become dangerous).
+func TestClosedCaseOnlyRestriction(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	cs := mkCase(t, s, sup)
+	if _, err := s.Transition(ctx, sup, cs.ID, TransitionInput{To: "closed", Note: "a duplicate"}); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	for _, tc := range []struct {
+		name    string
+		present map[string]bool
+		ok      bool
+	}{
+		{"nothing", map[string]bool{}, false},
+		{"the city", map[string]bool{"city": true}, false},
+		{"the city and the restriction", map[string]bool{"city": true, "restricted": true}, false},
+		{"the restriction", map[string]bool{"restricted": true}, true},
+		{"the restriction and the version", map[string]bool{"restricted": true, "version": true}, true},
+		{"the restriction, the city not given", map[string]bool{"restricted": true, "city": false}, true},
+	} {
+		cur, err := s.GetCase(ctx, sup, cs.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.UpdateCase(ctx, sup, cs.ID, CaseUpdate{Version: cur.Version, CaseFields: CaseFields{City: "Khimki"},
+			Restricted: &yes, Present: tc.present})
+		var ve *ValidationError
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case !tc.ok && (!errors.As(err, &ve) || ve.Fields["status"] == ""):
+			t.Errorf("%s: %v, want a validation error on the status", tc.name, err)
+		}
+	}
+	if got, _ := s.GetCase(ctx, sup, cs.ID); got.City != "" || !got.Restricted {
+		t.Errorf("closed case: city %q, restricted %v", got.City, got.Restricted)
 	}
 }

@@ -236,3 +236,45 @@ func TestListAndEndSessions(t *testing.T) {
 		t.Errorf("another account's sessions: %s", got)
 	}
 }
+
+// TestPendingLoginAge: a pending login lives pendingLoginAge from the password step, and not
+// a moment longer.
+func TestPendingLoginAge(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	t0 := time.Now()
+	now := t0
+	s.Now = func() time.Time { return now }
+	u, _ := enrolled(t, s, "sup@example.org")
+	res, err := s.Login(ctx, u.Email, "correct horse battery", "10.0.0.1", "test")
+	if err != nil || !res.SecondStep {
+		t.Fatalf("password step: %+v %v", res, err)
+	}
+	now = t0.Add(pendingLoginAge)
+	if got, err := s.PendingLogin(ctx, res.Token); err != nil || got.ID != u.ID {
+		t.Fatalf("at its age: %v", err)
+	}
+	now = t0.Add(pendingLoginAge + time.Nanosecond)
+	if _, err := s.PendingLogin(ctx, res.Token); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("past its age: %v", err)
+	}
+	now = t0
+	if _, err := s.PendingLogin(ctx, res.Token); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("an expired pending login was not ended: %v", err)
+	}
+}
+
+// TestBrowserNameHalfKnown: a user agent that names only a browser, or only a system, is
+// named by what it names.
+func TestBrowserNameHalfKnown(t *testing.T) {
+	for ua, want := range map[string]string{
+		"curl/8.5.0":                       "curl",
+		"SomeReader/2.1 (Linux; x86_64)":   "Linux",
+		"Mozilla/5.0 (Windows NT 10.0)":    "Windows",
+		"Wget/1.21 (no system named here)": "",
+	} {
+		if got := browserName(ua); got != want {
+			t.Errorf("%q: %q, want %q", ua, got, want)
+		}
+	}
+}

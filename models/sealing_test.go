@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // keyFileJSON writes a key file's JSON from its parts.
@@ -245,6 +247,12 @@ func TestKeyFileLifecycle(t *testing.T) {
 	if err := idle.Reload(); err == nil || !strings.Contains(err.Error(), "key file") {
 		t.Errorf("reloading a broken key file: %v", err)
 	}
+	if err := os.WriteFile(path, keyFileJSON(t, keyFile{Active: 9, Keys: []keyFileKey{{ID: 1, Key: newKey()}}, IndexKey: newKey()}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := idle.Reload(); err == nil || !strings.Contains(err.Error(), "active key 9") {
+		t.Errorf("reloading a key file without its active key: %v", err)
+	}
 	if _, _, err := LoadKeyring(path, true); err == nil {
 		t.Error("a broken key file was read")
 	}
@@ -357,5 +365,42 @@ func TestNormalizePhoneBounds(t *testing.T) {
 		if got := NormalizePhone(in); got != want {
 			t.Errorf("NormalizePhone(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestPersonalInUpdatesIsSealed: personal text in a map of updates is sealed like a field's;
+// without the keys the update fails and the stored text stays as it was (never erased, never
+// written in clear).
+func TestPersonalInUpdatesIsSealed(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	sup := mkUser(t, s, "sup@example.org", RoleSupervisor)
+	cs := mkCase(t, s, sup)
+	update := func(db *gorm.DB, text string) error {
+		return db.Model(&Case{}).Where("id = ?", cs.ID).Updates(map[string]any{"summary": Personal(text)}).Error
+	}
+	summary := func() (string, string) {
+		t.Helper()
+		got, err := s.GetCase(ctx, sup, cs.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		if err := s.db.Raw("SELECT summary FROM cases WHERE id = ?", cs.ID).Scan(&raw).Error; err != nil {
+			t.Fatal(err)
+		}
+		return string(got.Summary), raw
+	}
+	if err := update(s.db.WithContext(ctx), "written without keys"); !errors.Is(err, ErrNoKeys) {
+		t.Fatalf("an update without the keys: %v, want ErrNoKeys", err)
+	}
+	if got, raw := summary(); got != "raid at the market" || raw == "" {
+		t.Fatalf("after a refused update: %q (stored %q)", got, raw)
+	}
+	if err := update(s.wdb(ctx), "detained at the station"); err != nil {
+		t.Fatal(err)
+	}
+	if got, raw := summary(); got != "detained at the station" || strings.Contains(raw, "station") {
+		t.Fatalf("after an update: %q (stored %q)", got, raw)
 	}
 }

@@ -246,6 +246,10 @@ func TestMovesFor(t *testing.T) {
 	if got := tos(cw, unassigned); got != "[assigned]" {
 		t.Errorf("caseworker on a new case: %s", got)
 	}
+	// A restricted case in the queue is not the caseworker's to see, and so not to take.
+	if got := tos(cw, &Case{Status: StatusNew, Restricted: true}); got != "[]" {
+		t.Errorf("caseworker on a restricted new case: %s", got)
+	}
 	if got := tos(sup, unassigned); got != "[assigned closed]" {
 		t.Errorf("supervisor on a new case: %s", got)
 	}

@@ -402,6 +402,10 @@ func TestWithhold(t *testing.T) {
 		{"k of 2", 2, []int{1, 3, 1, 9}, nil, "xxx."},
 		{"the next smallest first in the column", 5, []int{6, 2, 9, 20}, nil, "xx.."},
 		{"the next smallest last in the column", 5, []int{20, 2, 9, 6}, nil, ".x.x"},
+		// Of equal counts the first in the table's fixed order goes: the same counts always
+		// withhold the same cells.
+		{"ties go to the first", 5, []int{3, 10, 10, 20}, nil, "xx.."},
+		{"ties go to the first, later in the column", 5, []int{20, 10, 3, 10}, nil, ".xx."},
 	} {
 		cells := make([]*int, len(tc.cells))
 		for i := range tc.cells {
