@@ -107,12 +107,20 @@ func jsString(s string) string {
 	return `"` + r.Replace(s) + `"`
 }
 
-// TestBrowserAccessibility runs axe-core on the pages a caseworker and a supervisor use, and
-// fails on any serious or critical violation; at 390 px wide, the intake, case and list pages
+// TestBrowserAccessibility runs axe-core on the pages a caseworker and a supervisor use, in
+// Russian and in English, and fails on any serious or critical violation; at 390 px wide, the intake, case and list pages
 // must not scroll sideways.
 func TestBrowserAccessibility(t *testing.T) {
+	for _, lang := range []string{"ru", "en"} {
+		t.Run(lang, func(t *testing.T) { checkAccessibility(t, lang) })
+	}
+}
+
+// checkAccessibility checks the pages in one language: the browser asks for it, and the
+// pages must answer in it.
+func checkAccessibility(t *testing.T, lang string) {
 	srv := startServer(t)
-	cw := srv.newTab(1280, 900, "en")
+	cw := srv.newTab(1280, 900, lang)
 	cw.login("cw@example.org")
 	cw.open("/calls/new")
 	cw.do(
@@ -123,9 +131,9 @@ func TestBrowserAccessibility(t *testing.T) {
 	)
 	cw.click(`button[value=save]`)
 	casePage := strings.TrimPrefix(cw.location(), srv.URL)
-	sup := srv.newTab(1280, 900, "en")
+	sup := srv.newTab(1280, 900, lang)
 	sup.login("sup@example.org")
-	anon := srv.newTab(1280, 900, "en")
+	anon := srv.newTab(1280, 900, lang)
 
 	pages := []struct {
 		tb   *tab
@@ -143,6 +151,9 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 	for _, p := range pages {
 		p.tb.open(p.path)
+		if got := evalAs[string](p.tb, `document.documentElement.lang`); got != lang {
+			t.Errorf("%s: html lang %q, want %q", p.path, got, lang)
+		}
 		for _, v := range p.tb.axe() {
 			var where []string
 			for _, n := range v.Nodes {
@@ -151,7 +162,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			t.Errorf("%s: %s (%s): %s — %v", p.path, v.ID, v.Impact, v.Help, where)
 		}
 	}
-	narrow := srv.newTab(390, 844, "en")
+	narrow := srv.newTab(390, 844, lang)
 	narrow.login("cw@example.org")
 	for _, path := range []string{"/calls/new", casePage, "/cases"} {
 		narrow.open(path)

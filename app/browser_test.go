@@ -275,7 +275,7 @@ func (tb *tab) login(email string) {
 		tb.do(typeIn("#code", code), typeIn("#current", "correct horse battery"))
 		tb.click(`form[action="/account/2fa"] button[type=submit]`)
 		tb.s.totp[email] = secret
-		if strings.HasSuffix(tb.location(), "/account/2fa") && !strings.Contains(tb.text(), "recovery") {
+		if strings.HasSuffix(tb.location(), "/account/2fa") && !evalAs[bool](tb, `!!document.querySelector("ul.codes code")`) {
 			tb.t.Fatalf("two-factor set-up of %s failed: %s", email, tb.text())
 		}
 	case strings.HasSuffix(loc, "/login/2fa"):

@@ -56,6 +56,7 @@
         }
         var button = document.getElementById("live-pause");
         main.innerHTML = fresh.innerHTML;
+        main.dispatchEvent(new CustomEvent("himoya:updated", { bubbles: true }));
         var slot = document.getElementById("live-controls");
         if (slot && button) {
           slot.appendChild(button);
